@@ -1,0 +1,141 @@
+"""Run every benchmark and write the figures to var/bench.json.
+
+Each figure is a median over repeated runs on a fresh embedded database
+(SQLite under var/bench/, or DATABASE_URL when set), in the format
+{"figure_name": {"value": …, "unit": "…"}}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VAR = ROOT / "var" / "bench"
+
+
+def _setup() -> None:
+    shutil.rmtree(BENCH_VAR, ignore_errors=True)
+    BENCH_VAR.mkdir(parents=True)
+    os.environ["LARA_VAR_DIR"] = str(BENCH_VAR)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lara.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from lara.demo.seed import demo_seed
+
+    demo_seed(with_passwords=False)
+
+
+def _messages(n: int, offset: int) -> list[dict[str, Any]]:
+    from lara.demo.stream import demo_messages
+
+    demo = demo_messages()
+    out = []
+    for i in range(n):
+        item = dict(demo[i % len(demo)])
+        item["external_id"] = f"bench-{offset + i}"
+        item["thread_key"] = None
+        item["in_reply_to"] = None
+        out.append(item)
+    return out
+
+
+def bench_analyzer(figures: dict[str, Any]) -> None:
+    from lara.analysis.engine import get_analyzer
+    from lara.demo.stream import demo_messages
+
+    analyzer = get_analyzer()
+    texts = [m["text"] for m in demo_messages()] * 3
+    analyzer.analyze(texts[:10])
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        analyzer.analyze(texts)
+        runs.append(len(texts) / (time.perf_counter() - start))
+    figures["analyzer_messages_per_s"] = {"value": round(statistics.median(runs), 1), "unit": "messages/s"}
+
+
+def bench_ingest_and_pipeline(figures: dict[str, Any]) -> None:
+    from django.db import transaction
+
+    from lara.core.jobs import jobs_run_pending
+    from lara.mentions.services import message_ingest_json
+
+    ingest_runs, pipeline_runs, duplicate_runs = [], [], []
+    for run in range(3):
+        batch = _messages(300, run * 1000)
+        start = time.perf_counter()
+        for item in batch:
+            with transaction.atomic():
+                message_ingest_json(data=item)
+        ingest_runs.append(len(batch) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        jobs_run_pending(max_rounds=1000)
+        pipeline_runs.append(len(batch) / (time.perf_counter() - start))
+        dup_start = time.perf_counter()
+        for item in batch[:100]:
+            message_ingest_json(data=item)
+        duplicate_runs.append(100 / (time.perf_counter() - dup_start))
+    figures["ingest_messages_per_s"] = {
+        "value": round(statistics.median(ingest_runs), 1),
+        "unit": "messages/s",
+    }
+    figures["pipeline_messages_per_s"] = {
+        "value": round(statistics.median(pipeline_runs), 1),
+        "unit": "messages/s (analyze + relate + route, one thread)",
+    }
+    figures["duplicate_ingest_per_s"] = {
+        "value": round(statistics.median(duplicate_runs), 1),
+        "unit": "messages/s",
+    }
+
+
+def bench_cases_api(figures: dict[str, Any]) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from lara.cases.models import Case
+    from lara.core.services import api_token_create
+
+    token = api_token_create(user=get_user_model().objects.get(username="admin"))
+    client = Client(headers={"authorization": f"Bearer {token}"})
+    timings = []
+    for _ in range(60):
+        start = time.perf_counter()
+        response = client.get("/api/cases", {"status": "new,open", "limit": 50})
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    timings.sort()
+    figures["cases_api_p50_ms"] = {
+        "value": round(statistics.median(timings), 2),
+        "unit": f"ms ({Case.objects.count()} cases)",
+    }
+    figures["cases_api_p95_ms"] = {"value": round(timings[int(len(timings) * 0.95) - 1], 2), "unit": "ms"}
+
+
+def main() -> int:
+    _setup()
+    figures: dict[str, Any] = {}
+    for bench in (bench_analyzer, bench_ingest_and_pipeline, bench_cases_api):
+        bench(figures)
+        print(f"{bench.__name__}: done", file=sys.stderr)
+    out = ROOT / "var" / "bench.json"
+    existing = json.loads(out.read_text()) if out.exists() else {}
+    existing.update(figures)
+    out.write_text(json.dumps(existing, indent=1, sort_keys=True))
+    print(json.dumps(figures, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

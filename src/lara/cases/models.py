@@ -1,0 +1,201 @@
+"""Hold cases, their paper trail, tasks, the outbox and the routing rules (Act)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from lara.channels.models import Channel
+from lara.core.models import Team
+from lara.customers.models import Customer
+from lara.mentions.models import Message
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.PENDING)
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", "P1 urgent"
+    P2 = "P2", "P2 high"
+    P3 = "P3", "P3 normal"
+    P4 = "P4", "P4 low"
+
+
+class Case(models.Model):
+    """A conversation that someone owns until it is resolved."""
+
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="cases")
+    conversation_key = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="case_status_updated"),
+            models.Index(fields=["team", "status"], name="case_team_status"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status"),
+            models.Index(fields=["channel", "conversation_key"], name="case_conversation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"case {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseMessage(models.Model):
+    """Say which case a message belongs to (at most one)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_messages")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="case_link")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created"
+    MESSAGE_IN = "message_in"
+    MESSAGE_OUT = "message_out"
+    ROUTED = "routed"
+    ASSIGNED = "assigned"
+    STATUS = "status"
+    PRIORITY = "priority"
+    NOTE = "note"
+    REPLY_QUEUED = "reply_queued"
+    REPLY_FAILED = "reply_failed"
+
+
+class CaseEvent(models.Model):
+    """One line of the paper trail: what happened, who did it, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.kind}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Task(models.Model):
+    """Something a person must do for a case or a customer, by a due time."""
+
+    title = models.CharField(max_length=200)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
+    due_at = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=5, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReplyStatus(models.TextChoices):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Reply(models.Model):
+    """The outbox: a reply is a row before it is an API call."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies")
+    in_reply_to = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    status = models.CharField(max_length=8, choices=ReplyStatus.choices, default=ReplyStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    sent_message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_reply"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reply {self.pk} on {self.case} ({self.status})"
+
+
+class RoutingRule(models.Model):
+    """An ordered rule: conditions over the analysis → team, priority, tags, case.
+
+    ``conditions`` is a list of ``{"field", "op", "value"}``; ``match`` says
+    whether all or any must hold. ``actions`` keys: team (slug), priority,
+    tags, create_case, mark_spam, no_action.
+    """
+
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=100)
+    enabled = models.BooleanField(default=True)
+    match = models.CharField(max_length=3, choices=[("all", "all"), ("any", "any")], default="all")
+    conditions = models.JSONField(default=list)
+    actions = models.JSONField(default=dict)
+    stop = models.BooleanField(default=True, help_text="stop at the first match")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingDecision(models.Model):
+    """Record which rules decided a message's fate, so anyone can ask why."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="routing")
+    rules = models.JSONField(default=list)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    priority = models.CharField(max_length=2, blank=True)
+    created_case = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -1,0 +1,148 @@
+"""Carry a stored message through analyze → relate → route.
+
+Each step commits its own result together with the message's new stage, so
+a crash between steps resumes at the next one, and a step that already ran
+is skipped: a retried or duplicated job never doubles a case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from lara.analysis.models import Analysis
+from lara.analysis.services import message_analyze
+from lara.core.jobs import job_enqueue
+from lara.core.models import Team
+from lara.customers.services import AuthorFacts, profile_resolve
+from lara.mentions.models import Message, Stage
+
+from .models import CaseMessage, EventKind, RoutingDecision, RoutingRule
+from .routing import RuleSpec, evaluate
+from .services import (
+    assignee_pick,
+    case_assign,
+    case_attach_message,
+    case_create,
+    case_event_add,
+    case_open_for_conversation,
+)
+
+
+def message_enqueue_processing(message_id: int) -> None:
+    """Hook for ingest: write the processing job in the storing transaction."""
+    job_enqueue(task="lara.cases.tasks.process_message_task", args=[message_id])
+
+
+def message_relate(*, message_id: int) -> None:
+    """Link the author to a profile and customer; join the conversation's open case."""
+    message = Message.objects.select_related("channel").get(pk=message_id)
+    if message.stage != Stage.ANALYZED:
+        return
+    profile = profile_resolve(
+        author=AuthorFacts(
+            network=message.channel.network,
+            external_id=message.author_external_id,
+            handle=message.author_handle,
+            name=message.author_name,
+            followers=message.author_followers,
+            verified=message.author_verified,
+            email=message.author_email,
+            phone=message.author_phone,
+        ),
+        seen_at=message.created_at,
+    )
+    with transaction.atomic():
+        message.author_profile = profile
+        message.stage = Stage.RELATED
+        message.save(update_fields=["author_profile", "stage"])
+        case = case_open_for_conversation(message=message)
+        if case is not None and not CaseMessage.objects.filter(message=message).exists():
+            case_attach_message(case=case, message=message)
+
+
+def rule_specs() -> list[RuleSpec]:
+    return [
+        RuleSpec(r.pk, r.name, r.match, r.conditions, r.actions, r.stop)
+        for r in RoutingRule.objects.filter(enabled=True)
+    ]
+
+
+def message_facts(message: Message, analysis: Analysis) -> dict[str, Any]:
+    """Flatten what the pipeline knows into the fields routing rules can test."""
+    customer = message.author_profile.customer if message.author_profile else None
+    return {
+        "channel": message.channel.slug,
+        "network": message.channel.network,
+        "kind": message.kind,
+        "public": message.public,
+        "language": analysis.language,
+        "type": analysis.type,
+        "sentiment": analysis.sentiment,
+        "sentiment_score": analysis.sentiment_score,
+        "purchase_intent": analysis.purchase_intent,
+        "purchase_intent_score": analysis.purchase_intent_score,
+        "urgency": analysis.urgency,
+        "topics": analysis.topics,
+        "followers": message.author_followers or 0,
+        "verified": message.author_verified,
+        "text": message.text,
+        "customer_tier": customer.tier if customer else "",
+        "customer_status": customer.status if customer else "",
+        "vip": customer.is_vip if customer else False,
+        "action_required": analysis.action_required,
+    }
+
+
+def message_route(*, message_id: int) -> None:
+    """Apply the rules: team, priority, tags, and a case when action is needed."""
+    message = Message.objects.select_related("channel", "analysis", "author_profile__customer").get(
+        pk=message_id
+    )
+    if message.stage != Stage.RELATED:
+        return
+    with transaction.atomic():
+        if CaseMessage.objects.filter(message=message).exists():
+            Message.objects.filter(pk=message.pk).update(stage=Stage.ROUTED)
+            return
+        analysis = message.analysis
+        outcome = evaluate(rule_specs(), message_facts(message, analysis))
+        team = Team.objects.filter(slug=outcome.team).first() if outcome.team else None
+        priority = outcome.priority or analysis.priority
+        create = analysis.action_required if outcome.create_case is None else outcome.create_case
+        RoutingDecision.objects.create(
+            message=message, rules=outcome.rules, team=team, priority=priority, created_case=create
+        )
+        Message.objects.filter(pk=message.pk).update(
+            stage=Stage.ROUTED, is_spam=outcome.mark_spam, needs_action=create
+        )
+        if not create or message.author_profile is None:
+            return
+        rule_names = ", ".join(r["name"] for r in outcome.rules) or "no rule matched"
+        case = case_create(
+            customer=message.author_profile.customer,
+            message=message,
+            team=team,
+            priority=priority,
+            language=analysis.language,
+            tags=outcome.tags,
+            reason=f"{analysis.priority_reason}; rules: {rule_names}",
+        )
+        case_event_add(
+            case=case,
+            kind=EventKind.ROUTED,
+            reason=rule_names,
+            data={"team": team.name if team else None, "rules": outcome.rules},
+        )
+        if team is not None:
+            agent = assignee_pick(team=team, language=analysis.language)
+            if agent is not None:
+                case_assign(case=case, user=agent, reason="round robin (language match preferred)")
+
+
+def message_process(*, message_id: int) -> None:
+    """Run whatever steps remain for this message."""
+    message_analyze(message_id=message_id)
+    message_relate(message_id=message_id)
+    message_route(message_id=message_id)

@@ -1,0 +1,59 @@
+"""Read cases, always through what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lara.core.selectors import user_sees_all_teams, user_team_ids
+
+from .models import Case
+
+
+def case_visible_to(user: Any) -> QuerySet[Case]:
+    """Agents see their teams' cases and their own; leads and admins see all."""
+    qs = Case.objects.select_related("team", "assignee", "channel", "customer")
+    if not user.is_authenticated:
+        return qs.none()
+    if user_sees_all_teams(user):
+        return qs
+    return qs.filter(Q(team_id__in=user_team_ids(user)) | Q(assignee=user))
+
+
+def case_list_for_user(
+    *,
+    user: Any,
+    reference: str | None = None,
+    status: str | None = None,
+    priority: str | None = None,
+    team: str | None = None,
+    assignee: str | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+    customer: int | None = None,
+) -> QuerySet[Case]:
+    qs = case_visible_to(user)
+    if reference:
+        qs = qs.filter(reference=reference)
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if priority:
+        qs = qs.filter(priority__in=priority.split(","))
+    if team:
+        qs = qs.filter(Q(team__slug=team) | Q(team__name=team))
+    if assignee:
+        qs = (
+            qs.filter(assignee__isnull=True) if assignee == "none" else qs.filter(assignee__username=assignee)
+        )
+    if channel:
+        qs = qs.filter(Q(channel__network=channel) | Q(channel__slug=channel))
+    if language:
+        qs = qs.filter(language=language)
+    if customer:
+        qs = qs.filter(customer_id=customer)
+    return qs.order_by("-updated_at", "-pk")
+
+
+def case_get_for_user(*, user: Any, reference: str) -> Case | None:
+    return case_visible_to(user).filter(reference=reference).first()

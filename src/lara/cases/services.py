@@ -1,0 +1,246 @@
+"""Change cases; every change writes its CaseEvent in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from lara.channels.base import ChannelError, OutboundReply
+from lara.channels.registry import adapter_for
+from lara.channels.services import channel_mark_error, channel_mark_success
+from lara.core.jobs import job_enqueue
+from lara.core.models import AgentProfile, Membership, Team
+from lara.customers.models import Customer
+from lara.mentions.models import Direction, Message, Stage
+
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseStatus,
+    EventKind,
+    Reply,
+    ReplyStatus,
+)
+
+User = get_user_model()
+
+#: First-response and resolution targets per priority, in hours (wall clock).
+SLA_HOURS = {"P1": (1, 8), "P2": (4, 24), "P3": (8, 72), "P4": (24, 120)}
+
+
+def case_event_add(
+    *,
+    case: Case,
+    kind: str,
+    actor: Any = None,
+    message: Message | None = None,
+    data: dict[str, Any] | None = None,
+    reason: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor, message=message, data=data or {}, reason=reason[:500]
+    )
+
+
+def case_open_for_conversation(*, message: Message) -> Case | None:
+    """Return the open case this message's conversation already has, if any."""
+    return (
+        Case.objects.filter(
+            channel_id=message.channel_id,
+            conversation_key=message.conversation_key,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def case_attach_message(*, case: Case, message: Message, actor: Any = None) -> None:
+    """Put a message into a case; a customer's new message moves a pending case back to open."""
+    CaseMessage.objects.get_or_create(message=message, defaults={"case": case})
+    inbound = message.direction == Direction.IN
+    case_event_add(
+        case=case,
+        kind=EventKind.MESSAGE_IN if inbound else EventKind.MESSAGE_OUT,
+        actor=actor,
+        message=message,
+    )
+    if inbound and case.status == CaseStatus.PENDING:
+        case_set_status(case=case, status=CaseStatus.OPEN, reason="the customer wrote again")
+    else:
+        case.save(update_fields=["updated_at"])
+
+
+def case_create(
+    *,
+    customer: Customer,
+    message: Message,
+    team: Team | None,
+    priority: str,
+    language: str,
+    tags: list[str],
+    reason: str,
+) -> Case:
+    now = timezone.now()
+    first_h, resolve_h = SLA_HOURS.get(priority, SLA_HOURS["P3"])
+    case = Case.objects.create(
+        customer=customer,
+        channel_id=message.channel_id,
+        conversation_key=message.conversation_key,
+        subject=message.text[:120],
+        priority=priority,
+        team=team,
+        language=language,
+        tags=tags,
+        first_response_due_at=now + timedelta(hours=first_h),
+        resolution_due_at=now + timedelta(hours=resolve_h),
+    )
+    case.reference = f"LR-{1000 + case.pk}"
+    case.save(update_fields=["reference"])
+    case_event_add(
+        case=case,
+        kind=EventKind.CREATED,
+        reason=reason,
+        data={"team": team.name if team else None, "priority": priority},
+    )
+    case_attach_message(case=case, message=message)
+    return case
+
+
+def assignee_pick(*, team: Team, language: str = "") -> Any | None:
+    """Pick the next agent: present, under capacity, reads the language, longest idle.
+
+    Round robin is "least recently assigned"; the language match is preferred,
+    not required, so a case never waits because nobody reads Hebrew today.
+    """
+    members = (
+        Membership.objects.filter(team=team, user__is_active=True)
+        .exclude(user__agent_profile__is_away=True)
+        .select_related("user")
+        .annotate(open_cases=Count("user__cases", filter=Q(user__cases__status__in=OPEN_STATUSES)))
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+    )
+    profiles = {p.user_id: p for p in AgentProfile.objects.filter(user__memberships__team=team)}
+    available = [
+        m for m in members if m.open_cases < (profiles[m.user_id].capacity if m.user_id in profiles else 20)
+    ]
+    if not available:
+        return None
+    speakers = [m for m in available if m.user_id in profiles and language in profiles[m.user_id].languages]
+    chosen = (speakers or available)[0]
+    Membership.objects.filter(pk=chosen.pk).update(last_assigned_at=timezone.now())
+    return chosen.user
+
+
+def case_assign(*, case: Case, user: Any | None, actor: Any = None, reason: str = "") -> Case:
+    case.assignee = user
+    case.save(update_fields=["assignee", "updated_at"])
+    case_event_add(
+        case=case,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        reason=reason,
+        data={"assignee": user.get_username() if user else None},
+    )
+    return case
+
+
+def case_set_status(*, case: Case, status: str, actor: Any = None, reason: str = "") -> Case:
+    if case.status == status:
+        return case
+    previous = case.status
+    case.status = status
+    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) and case.resolved_at is None:
+        case.resolved_at = timezone.now()
+    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    case_event_add(
+        case=case, kind=EventKind.STATUS, actor=actor, reason=reason, data={"from": previous, "to": status}
+    )
+    return case
+
+
+def reply_create(*, case: Case, author: Any, text: str) -> Reply:
+    """Queue a reply in the agent's transaction; a worker sends it where the customer spoke."""
+    text = text.strip()
+    if not text:
+        raise ValueError("a reply needs some text")
+    last_in = (
+        Message.objects.filter(case_link__case=case, direction=Direction.IN).order_by("-created_at").first()
+    )
+    with transaction.atomic():
+        reply = Reply.objects.create(case=case, in_reply_to=last_in, author=author, text=text)
+        case_event_add(case=case, kind=EventKind.REPLY_QUEUED, actor=author, data={"reply": reply.pk})
+        if case.first_response_at is None:
+            case.first_response_at = timezone.now()
+        case.status = CaseStatus.PENDING
+        case.save(update_fields=["first_response_at", "status", "updated_at"])
+        job_enqueue(task="lara.cases.tasks.send_reply_task", args=[reply.pk])
+    return reply
+
+
+def reply_send(*, reply_id: int) -> Reply:
+    """Send one queued reply through its channel's adapter; record every attempt.
+
+    A permanent refusal (no connector, revoked token) fails the reply at once
+    and shows on the case; a transient error is raised so the job retries.
+    """
+    reply = Reply.objects.select_related("case__channel", "in_reply_to").get(pk=reply_id)
+    if reply.status != ReplyStatus.QUEUED:
+        return reply
+    case, channel, parent = reply.case, reply.case.channel, reply.in_reply_to
+    Reply.objects.filter(pk=reply.pk).update(attempts=F("attempts") + 1)
+    outbound = OutboundReply(
+        channel=channel.slug,
+        text=reply.text,
+        in_reply_to=parent.external_id if parent else None,
+        thread_key=case.conversation_key or None,
+        recipient_external_id=parent.author_external_id if parent else None,
+        public=parent.public if parent else False,
+        reply_id=reply.pk,
+    )
+    try:
+        result = adapter_for(channel.network).send(outbound, channel.credentials)
+    except ChannelError as exc:
+        channel_mark_error(channel_id=channel.pk, error=str(exc))
+        Reply.objects.filter(pk=reply.pk).update(last_error=str(exc))
+        if not exc.permanent:
+            raise
+        with transaction.atomic():
+            Reply.objects.filter(pk=reply.pk).update(status=ReplyStatus.FAILED)
+            case_event_add(case=case, kind=EventKind.REPLY_FAILED, reason=str(exc), data={"reply": reply.pk})
+        reply.refresh_from_db()
+        return reply
+    channel_mark_success(channel_id=channel.pk)
+    with transaction.atomic():
+        sent = Message.objects.create(
+            channel=channel,
+            external_id=result.external_id,
+            kind=parent.kind if parent else "reply",
+            direction=Direction.OUT,
+            public=outbound.public,
+            text=reply.text,
+            url=result.url,
+            in_reply_to=outbound.in_reply_to or "",
+            conversation_key=case.conversation_key,
+            author_external_id=channel.account_name or channel.slug,
+            author_name=reply.author.get_full_name() if reply.author else "",
+            created_at=timezone.now(),
+            stage=Stage.ROUTED,
+        )
+        Reply.objects.filter(pk=reply.pk).update(
+            status=ReplyStatus.SENT,
+            external_id=result.external_id,
+            sent_at=timezone.now(),
+            sent_message=sent,
+            last_error="",
+        )
+        case_attach_message(case=case, message=sent, actor=reply.author)
+    reply.refresh_from_db()
+    return reply

@@ -1,0 +1,72 @@
+"""Start the whole product from one command (`lara run`).
+
+Embedded mode: migrate, seed the demo organisation once, then serve the ASGI
+app with uvicorn while worker threads, the scheduler and the demo stream run
+in the same process. Scaled mode (REDIS_URL set): serve the web app only;
+Celery workers and beat run as their own processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TextIO
+
+from django.conf import settings
+from django.core.management import call_command
+
+log = logging.getLogger(__name__)
+
+
+def _print_logins(stdout: TextIO, logins: dict[str, str], url: str) -> None:
+    stdout.write(f"\nLara is starting at {url}\n")
+    if logins:
+        stdout.write("Demo logins (also in var/demo-logins.txt):\n")
+        for username, password in logins.items():
+            stdout.write(f"  {username:<8} {password}\n")
+    stdout.write("\n")
+    stdout.flush()
+
+
+def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
+    import uvicorn
+
+    from lara.core.jobs import EmbeddedScheduler, EmbeddedWorker, jobs_recover_after_restart
+
+    call_command("migrate", interactive=False, verbosity=0)
+    logins: dict[str, str] = {}
+    if demo:
+        from lara.demo.seed import demo_is_seeded, demo_seed
+        from lara.demo.stream import demo_backfill
+
+        first_start = not demo_is_seeded()
+        logins = demo_seed()
+        if first_start:
+            demo_backfill(40)
+    _print_logins(stdout, logins, f"http://{host}:{port}")
+
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    if settings.LARA_EMBEDDED:
+        recovered = jobs_recover_after_restart()
+        if recovered:
+            log.info("re-queued %s jobs left running by the previous process", recovered)
+        threads += [
+            EmbeddedWorker(stop, name=f"lara-worker-{i}") for i in range(settings.LARA_WORKER_THREADS)
+        ]
+        threads.append(EmbeddedScheduler(stop))
+    if demo:
+        from lara.demo.stream import demo_stream
+
+        threads.append(
+            threading.Thread(target=demo_stream, kwargs={"stop": stop}, name="lara-demo", daemon=True)
+        )
+    for thread in threads:
+        thread.start()
+    try:
+        uvicorn.run("lara.asgi:application", host=host, port=port, log_level="info", lifespan="off")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    return 0

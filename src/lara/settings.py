@@ -1,0 +1,196 @@
+"""Configure Lara from the environment.
+
+One settings module, environment first: a newcomer gets an embedded SQLite
+install with no variable set, production sets DATABASE_URL / REDIS_URL /
+LARA_SECRET_KEY. Every secret also has a ``*_FILE`` variant so it can come
+from a mounted file instead of the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("LARA_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env(name: str, default: str = "") -> str:
+    """Read a setting, preferring ``NAME_FILE`` (a path to a secret) over ``NAME``."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name, "1" if default else "0").strip().lower()
+    return value in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """Use LARA_SECRET_KEY, else a key generated once and kept under var/.
+
+    Generating it on first start keeps the newcomer path free of set-up while
+    sessions and encrypted channel credentials survive restarts.
+    """
+    configured = env("LARA_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("LARA_DEBUG")
+ALLOWED_HOSTS = [h.strip() for h in env("LARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("LARA_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "lara.core",
+    "lara.channels",
+    "lara.customers",
+    "lara.mentions",
+    "lara.analysis",
+    "lara.cases",
+    "lara.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "lara.urls"
+ASGI_APPLICATION = "lara.asgi.application"
+WSGI_APPLICATION = "lara.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    }
+]
+
+
+def _database() -> dict[str, object]:
+    """Build the default database from DATABASE_URL or the embedded SQLite file.
+
+    SQLite runs in WAL mode with IMMEDIATE transactions so the web server, the
+    workers and the demo stream can write from several threads without
+    "database is locked" errors.
+    """
+    url = env("DATABASE_URL")
+    if url:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    else:
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "lara.sqlite3")}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("he", "עברית"), ("ru", "Русский"), ("uk", "Українська")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("LARA_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Background work. Unset REDIS_URL = embedded mode: jobs are rows in the
+# database, run by worker threads inside `lara run`. With REDIS_URL the same
+# jobs are handed to Celery workers through Redis.
+REDIS_URL = env("REDIS_URL")
+LARA_EMBEDDED = not REDIS_URL
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "lara"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {"task": "lara.core.sweep_jobs", "schedule": timedelta(seconds=15)},
+}
+LARA_JOB_LEASE_SECONDS = int(env("LARA_JOB_LEASE_SECONDS", "300"))
+LARA_JOB_MAX_ATTEMPTS = int(env("LARA_JOB_MAX_ATTEMPTS", "8"))
+LARA_WORKER_THREADS = int(env("LARA_WORKER_THREADS", "2"))
+
+# Channel adapters register by dotted path and load lazily (the core never
+# imports a network).
+LARA_NETWORKS = {
+    "api": "lara.channels.api.adapter.ApiAdapter",
+}
+
+# The analyzer sits behind a protocol; tests may swap in a fake.
+LARA_ANALYZER = env("LARA_ANALYZER", "lara.analysis.engine.get_analyzer")
+LARA_LANGUAGES = [c.strip() for c in env("LARA_LANGUAGES", "").split(",") if c.strip()]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LARA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

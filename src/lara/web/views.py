@@ -1,0 +1,120 @@
+"""Serve the agent UI: inbox, case page with the customer beside it, mentions stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lara.cases.models import CaseStatus, Priority
+from lara.cases.selectors import case_get_for_user, case_list_for_user
+from lara.cases.services import case_set_status, reply_create
+from lara.channels.models import Channel
+from lara.core.models import Team
+from lara.core.selectors import user_role
+from lara.mentions.models import Message
+from lara.mentions.selectors import message_list
+
+INBOX_FILTERS = ("status", "priority", "team", "assignee", "channel", "language")
+
+
+def _inbox_filters(request: HttpRequest) -> dict[str, Any]:
+    filters = {k: request.GET.get(k) or None for k in INBOX_FILTERS}
+    if filters["assignee"] == "me":
+        filters["assignee"] = request.user.get_username()
+    if "status" not in request.GET:
+        filters["status"] = "new,open,pending"
+    return filters
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    filters = _inbox_filters(request)
+    qs = case_list_for_user(user=request.user, **filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": {k: request.GET.get(k, "") for k in INBOX_FILTERS},
+        "statuses": CaseStatus.choices,
+        "priorities": Priority.choices,
+        "teams": Team.objects.all(),
+        "channels": Channel.objects.all(),
+        "languages": ["en", "he", "ru", "uk"],
+        "role": user_role(request.user),
+    }
+    template = "lara/_inbox_rows.html" if request.htmx else "lara/inbox.html"
+    return render(request, template, context)
+
+
+def _conversation(case: Any) -> list[Message]:
+    return list(
+        Message.objects.filter(case_link__case=case)
+        .select_related("channel", "analysis")
+        .order_by("created_at", "pk")
+    )
+
+
+@login_required
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, reference=reference)
+    if case is None:
+        raise Http404("No such case in your teams")
+    customer = case.customer
+    context = {
+        "case": case,
+        "conversation": _conversation(case),
+        "events": case.events.select_related("actor").order_by("-created_at", "-pk")[:100],
+        "replies": case.replies.order_by("-created_at")[:20],
+        "customer": customer,
+        "profiles": customer.profiles.all(),
+        "other_cases": case_list_for_user(user=request.user, customer=customer.pk).exclude(pk=case.pk)[:10],
+        "statuses": CaseStatus.choices,
+    }
+    return render(request, "lara/case.html", context)
+
+
+@login_required
+@require_POST
+def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, reference=reference)
+    if case is None:
+        raise Http404("No such case in your teams")
+    try:
+        reply_create(case=case, author=request.user, text=request.POST.get("text", ""))
+    except ValueError as exc:
+        flash.error(request, str(exc))
+    else:
+        flash.success(request, "Reply queued for sending.")
+    return redirect("case", reference=reference)
+
+
+@login_required
+@require_POST
+def case_status(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, reference=reference)
+    if case is None:
+        raise Http404("No such case in your teams")
+    status = request.POST.get("status", "")
+    if status not in CaseStatus.values:
+        flash.error(request, "Unknown status.")
+    else:
+        case_set_status(case=case, status=status, actor=request.user, reason="changed in the inbox")
+    return redirect("case", reference=reference)
+
+
+@login_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    qs = message_list(
+        channel=request.GET.get("channel") or None,
+        language=request.GET.get("language") or None,
+        q=request.GET.get("q") or None,
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "channels": Channel.objects.all(), "q": request.GET.get("q", "")}
+    template = "lara/_mention_rows.html" if request.htmx else "lara/mentions.html"
+    return render(request, template, context)

@@ -1,0 +1,95 @@
+"""The durable job queue: retries with back-off, failure after the last attempt, sweeps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from lara.core import jobs
+from lara.core.models import Job, JobStatus
+
+CALLS: list[Any] = []
+
+
+def record(value: Any) -> None:
+    CALLS.append(value)
+
+
+def explode(value: Any) -> None:
+    raise RuntimeError(f"boom {value}")
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    CALLS.clear()
+
+
+@pytest.mark.django_db
+def test_a_job_runs_once_even_when_handed_out_twice() -> None:
+    job = jobs.job_enqueue(task=record, args=[7])
+
+    assert jobs.job_run(job.pk) is True
+    assert jobs.job_run(job.pk) is False
+    assert CALLS == [7]
+    assert Job.objects.get().status == JobStatus.DONE
+
+
+@pytest.mark.django_db
+def test_a_failing_job_is_retried_later_then_failed(settings: Any) -> None:
+    settings.LARA_JOB_MAX_ATTEMPTS = 2
+    job = jobs.job_enqueue(task=explode, args=[1])
+
+    assert jobs.job_run(job.pk) is False
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.last_error) == (JobStatus.QUEUED, 1, "RuntimeError: boom 1")
+    assert job.run_after > timezone.now()
+    Job.objects.update(run_after=timezone.now())
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 2)
+
+
+@pytest.mark.django_db
+def test_a_stale_lease_is_requeued() -> None:
+    job = jobs.job_enqueue(task=record, args=[1])
+    Job.objects.update(status=JobStatus.RUNNING, lease_until=timezone.now() - timedelta(seconds=1))
+
+    assert jobs.jobs_requeue_stale() == 1
+    assert jobs.jobs_run_pending() == 1
+    assert CALLS == [1]
+    assert job.pk
+
+
+@pytest.mark.django_db
+def test_periodic_jobs_are_enqueued_once_per_interval(monkeypatch: Any) -> None:
+    monkeypatch.setattr(jobs, "PERIODIC_JOBS", {"tests.core.test_jobs.record": 60})
+
+    first = jobs.jobs_enqueue_periodic()
+    second = jobs.jobs_enqueue_periodic()
+
+    assert [j.task for j in first] == ["tests.core.test_jobs.record"]
+    assert second == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_leaves_no_job() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        jobs.job_enqueue(task=record, args=[1])
+        raise RuntimeError("the ingest failed")
+
+    assert Job.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_finished_jobs_are_purged_after_a_week() -> None:
+    old = jobs.job_enqueue(task=record, args=[1])
+    jobs.job_run(old.pk)
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+    jobs.job_enqueue(task=explode, args=[2])
+
+    assert jobs.jobs_purge_finished() == 1
+    assert Job.objects.count() == 1
