@@ -56,7 +56,10 @@ def _dispatch(job_id: int, delay: timedelta | None = None) -> None:
     from .tasks import run_job_task
 
     try:
-        run_job_task.apply_async(args=[job_id], countdown=delay.total_seconds() if delay else None)
+        if delay:
+            run_job_task.apply_async(args=(job_id,), countdown=delay.total_seconds())
+        else:
+            run_job_task.apply_async(args=(job_id,))
     except Exception:  # the broker is down: the sweep will hand the job out again
         log.warning("could not hand job %s to the broker; the sweep will retry", job_id)
 

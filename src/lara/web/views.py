@@ -20,6 +20,11 @@ from lara.core.selectors import user_role
 from lara.mentions.models import Message
 from lara.mentions.selectors import message_list
 
+def _is_htmx(request: HttpRequest) -> bool:
+    """Say whether htmx asked for a fragment (django-htmx sets ``request.htmx``)."""
+    return bool(getattr(request, "htmx", False))
+
+
 INBOX_FILTERS = ("status", "priority", "team", "assignee", "channel", "language")
 
 
@@ -47,7 +52,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "languages": ["en", "he", "ru", "uk"],
         "role": user_role(request.user),
     }
-    template = "lara/_inbox_rows.html" if request.htmx else "lara/inbox.html"
+    template = "lara/_inbox_rows.html" if _is_htmx(request) else "lara/inbox.html"
     return render(request, template, context)
 
 
@@ -116,5 +121,5 @@ def mentions(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {"page": page, "channels": Channel.objects.all(), "q": request.GET.get("q", "")}
-    template = "lara/_mention_rows.html" if request.htmx else "lara/mentions.html"
+    template = "lara/_mention_rows.html" if _is_htmx(request) else "lara/mentions.html"
     return render(request, template, context)
