@@ -6,6 +6,7 @@ ones the README shows.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from lara.mentions.services import message_ingest_json
 from ..factories import inbound
 
 pytestmark = pytest.mark.slow
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,9 @@ def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.fail("the browser tests need Debian's chromium (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls
+    # the test makes between browser steps are still plain synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         launched = p.chromium.launch(
             executable_path=executable,
@@ -36,6 +40,7 @@ def browser() -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 SAMPLE = [
