@@ -1,7 +1,7 @@
 """The agent UI in a real browser: log in, see the inbox fill, open a case, reply.
 
-Drives Debian's chromium through Playwright; the screenshots it takes are the
-ones the README shows.
+Drives Debian's chromium through Playwright and leaves screenshots of each
+screen in var/screenshots/ for a person to look at.
 """
 
 from __future__ import annotations
