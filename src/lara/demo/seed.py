@@ -93,7 +93,8 @@ def demo_seed(*, with_passwords: bool = True) -> dict[str, str]:
             user.save()
             if password:
                 logins[username] = password
-            AgentProfile.objects.create(user=user, languages=languages)
+            # The admin configures; agents and the lead take cases.
+            AgentProfile.objects.create(user=user, languages=languages, capacity=0 if role == Role.ADMIN else 20)
             Membership.objects.create(team=Team.objects.get(slug=team_slug), user=user, role=role)
         customers_import_csv(text=demo_data_path("crm_customers.csv").read_text(encoding="utf-8"))
     if logins:
