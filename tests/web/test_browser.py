@@ -36,7 +36,12 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         launched = p.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
         )
         yield launched
         launched.close()

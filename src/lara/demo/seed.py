@@ -94,7 +94,9 @@ def demo_seed(*, with_passwords: bool = True) -> dict[str, str]:
             if password:
                 logins[username] = password
             # The admin configures; agents and the lead take cases.
-            AgentProfile.objects.create(user=user, languages=languages, capacity=0 if role == Role.ADMIN else 20)
+            AgentProfile.objects.create(
+                user=user, languages=languages, capacity=0 if role == Role.ADMIN else 20
+            )
             Membership.objects.create(team=Team.objects.get(slug=team_slug), user=user, role=role)
         customers_import_csv(text=demo_data_path("crm_customers.csv").read_text(encoding="utf-8"))
     if logins:

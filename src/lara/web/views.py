@@ -20,6 +20,7 @@ from lara.core.selectors import user_role
 from lara.mentions.models import Message
 from lara.mentions.selectors import message_list
 
+
 def _is_htmx(request: HttpRequest) -> bool:
     """Say whether htmx asked for a fragment (django-htmx sets ``request.htmx``)."""
     return bool(getattr(request, "htmx", False))
