@@ -135,6 +135,22 @@ def cmd_train(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Print the evaluation table: every task, dataset and language, peers side by side."""
+    from lara.analysis.engine.evaluation import PEERS, evaluate, format_table, load_peers
+
+    peers = load_peers()
+    rows = evaluate(Path(args.data), seed=args.seed, peers=peers, speed=not args.no_speed)
+    stdout.write(format_table(rows, PEERS) + "\n")
+    missing = [name for name, p in peers if isinstance(p, str)]
+    if missing:
+        stdout.write(f"{', '.join(missing)} not installed: pip install 'lara[eval]' to fill their columns\n")
+    if not rows:
+        sys.stderr.write(f"no labelled corpus found under {args.data}\n")
+        return 1
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -180,6 +196,14 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=str(Path(__file__).parent / "analysis" / "engine" / "artifacts"))
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser(
+        "eval", help="measure the analyzer on the labelled datasets, beside VADER and TextBlob"
+    )
+    evaluate.add_argument("--data", default=os.environ.get("LARA_DATA_DIR", "../shared/data"))
+    evaluate.add_argument("--seed", type=int, default=0, help="the seed training used for its dev splits")
+    evaluate.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
+    evaluate.set_defaults(func=cmd_eval)
 
     manage = sub.add_parser("manage", help="run a Django management command (migrate, shell…)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
