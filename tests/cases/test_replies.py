@@ -11,6 +11,7 @@ import pytest
 
 from lara.cases.models import Case, Reply
 from lara.cases.services import reply_create
+from lara.channels.models import Channel
 from lara.channels.registry import adapter_for
 from lara.core.jobs import jobs_run_pending
 from lara.core.models import Job
@@ -116,3 +117,17 @@ def test_an_empty_reply_is_refused(org: dict[str, Any]) -> None:
 
     with pytest.raises(ValueError, match="a reply needs some text"):
         reply_create(case=Case.objects.get(), author=org["alice"], text="  ")
+
+
+def test_credentials_that_cannot_be_decrypted_fail_the_reply_at_once(org: dict[str, Any]) -> None:
+    case = _api_case(org, None)
+    Channel.objects.filter(slug="api").update(credentials_encrypted="gAAAAA-not-a-token")
+
+    reply_create(case=case, author=org["alice"], text="Hi")
+    jobs_run_pending()
+
+    reply = Reply.objects.get()
+    assert (reply.status, reply.last_error) == (
+        "failed",
+        "credentials cannot be decrypted with the configured key",
+    )

@@ -206,7 +206,11 @@ def reply_send(*, reply_id: int) -> Reply:
         reply_id=reply.pk,
     )
     try:
-        result = adapter_for(channel.network).send(outbound, channel.credentials)
+        try:
+            credentials = channel.credentials
+        except ValueError as exc:  # the encryption key changed: retrying cannot help
+            raise ChannelError(str(exc), permanent=True) from exc
+        result = adapter_for(channel.network).send(outbound, credentials)
     except ChannelError as exc:
         channel_mark_error(channel_id=channel.pk, error=str(exc))
         Reply.objects.filter(pk=reply.pk).update(last_error=str(exc))
