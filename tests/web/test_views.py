@@ -98,3 +98,16 @@ def test_mentions_stream_shows_messages_without_cases(org: dict[str, Any]) -> No
     page = _login(org["oscar"]).get("/mentions/").content.decode()
 
     assert "Rode past the Volta shop today" in page
+
+
+def test_the_default_view_hides_closed_cases_and_all_shows_them(org: dict[str, Any]) -> None:
+    case = _case(org, "It is broken")
+    Case.objects.filter(pk=case.pk).update(status="closed")
+    client = _login(org["alice"])
+
+    default = client.get("/", {"status": ""}, headers={"HX-Request": "true"}).content.decode()
+    everything = client.get("/", {"status": "all"}, headers={"HX-Request": "true"}).content.decode()
+
+    assert case.reference not in default
+    assert case.reference in everything
+    assert "<html" not in everything  # htmx gets the rows fragment only

@@ -33,9 +33,18 @@ def _inbox_filters(request: HttpRequest) -> dict[str, Any]:
     filters = {k: request.GET.get(k) or None for k in INBOX_FILTERS}
     if filters["assignee"] == "me":
         filters["assignee"] = request.user.get_username()
-    if "status" not in request.GET:
+    if not filters["status"]:
         filters["status"] = "new,open,pending"
+    elif filters["status"] == "all":
+        filters["status"] = None
     return filters
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """Keep the filters in pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -52,6 +61,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "channels": Channel.objects.all(),
         "languages": ["en", "he", "ru", "uk"],
         "role": user_role(request.user),
+        "query": _query_without_page(request),
     }
     template = "lara/_inbox_rows.html" if _is_htmx(request) else "lara/inbox.html"
     return render(request, template, context)
@@ -121,6 +131,11 @@ def mentions(request: HttpRequest) -> HttpResponse:
         q=request.GET.get("q") or None,
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "channels": Channel.objects.all(), "q": request.GET.get("q", "")}
+    context = {
+        "page": page,
+        "channels": Channel.objects.all(),
+        "q": request.GET.get("q", ""),
+        "query": _query_without_page(request),
+    }
     template = "lara/_mention_rows.html" if _is_htmx(request) else "lara/mentions.html"
     return render(request, template, context)
