@@ -181,6 +181,7 @@ LARA_WORKER_THREADS = int(env("LARA_WORKER_THREADS", "2"))
 # imports a network).
 LARA_NETWORKS = {
     "api": "lara.channels.api.adapter.ApiAdapter",
+    "webhook": "lara.channels.webhook.adapter.WebhookAdapter",
 }
 
 # The analyzer sits behind a protocol; tests may swap in a fake.

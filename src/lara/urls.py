@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from lara.api.api import api
+from lara.mentions.views import channel_webhook
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -16,5 +17,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("api/", api.urls),
     path("healthz", healthz),
+    path("hooks/<slug:slug>", channel_webhook, name="channel-webhook"),
     path("", include("lara.web.urls")),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class MessageKind:
@@ -82,3 +82,37 @@ class Adapter(Protocol):
     network: str
 
     def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """An HTTP delivery from a network, reduced to what a parser may look at."""
+
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """What a delivery held: messages to store and items refused with their reason."""
+
+    messages: tuple[InboundMessage, ...] = ()
+    rejected: tuple[tuple[int, str], ...] = ()
+
+
+class WebhookRejected(Exception):
+    """Refuse a whole delivery (forged signature, unreadable body) with an HTTP status."""
+
+    def __init__(self, reason: str, *, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@runtime_checkable
+class WebhookReceiver(Protocol):
+    """Implemented by adapters whose network pushes messages to Lara."""
+
+    def receive(
+        self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]
+    ) -> WebhookResult: ...
