@@ -177,16 +177,37 @@ LARA_JOB_LEASE_SECONDS = int(env("LARA_JOB_LEASE_SECONDS", "300"))
 LARA_JOB_MAX_ATTEMPTS = int(env("LARA_JOB_MAX_ATTEMPTS", "8"))
 LARA_WORKER_THREADS = int(env("LARA_WORKER_THREADS", "2"))
 
+# Reminder e-mails. Without LARA_EMAIL_HOST they are printed to the console
+# (the embedded install has no mail server); tests use Django's locmem backend.
+EMAIL_HOST = env("LARA_EMAIL_HOST")
+EMAIL_PORT = int(env("LARA_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = env("LARA_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("LARA_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("LARA_EMAIL_USE_TLS", default=True)
+EMAIL_BACKEND = env(
+    "LARA_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env("LARA_DEFAULT_FROM_EMAIL", "Lara <lara@localhost>")
+
 # Channel adapters register by dotted path and load lazily (the core never
 # imports a network).
 LARA_NETWORKS = {
     "api": "lara.channels.api.adapter.ApiAdapter",
     "webhook": "lara.channels.webhook.adapter.WebhookAdapter",
+    "rss": "lara.channels.rss.adapter.RssAdapter",
 }
 
 # The analyzer sits behind a protocol; tests may swap in a fake.
 LARA_ANALYZER = env("LARA_ANALYZER", "lara.analysis.engine.get_analyzer")
 LARA_LANGUAGES = [c.strip() for c in env("LARA_LANGUAGES", "").split(",") if c.strip()]
+
+# The inbox's server-sent event stream: how often it looks for changes and how
+# long one stream lasts before the browser reconnects (no thread held forever).
+LARA_LIVE_POLL_SECONDS = float(env("LARA_LIVE_POLL_SECONDS", "0.5"))
+LARA_LIVE_STREAM_SECONDS = float(env("LARA_LIVE_STREAM_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

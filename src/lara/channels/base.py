@@ -116,3 +116,20 @@ class WebhookReceiver(Protocol):
     def receive(
         self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]
     ) -> WebhookResult: ...
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll found, and the cursor to send next time (ETag, since_id…)."""
+
+    messages: tuple[InboundMessage, ...]
+    state: dict[str, Any]
+
+
+@runtime_checkable
+class Poller(Protocol):
+    """Implemented by adapters that fetch messages on a schedule."""
+
+    def poll(
+        self, *, channel: str, config: dict[str, Any], credentials: dict[str, Any], state: dict[str, Any]
+    ) -> PollResult: ...

@@ -76,7 +76,14 @@ def demo_seed(*, with_passwords: bool = True) -> dict[str, str]:
             hours["time_zone"] = "Asia/Jerusalem" if slug in ("facebook", "instagram") else "Europe/Berlin"
             Channel.objects.get_or_create(
                 slug=slug,
-                defaults={"name": name, "network": network, "account_name": account, "business_hours": hours},
+                # The demo stream feeds these channels; nothing is fetched from a network.
+                defaults={
+                    "name": name,
+                    "network": network,
+                    "account_name": account,
+                    "business_hours": hours,
+                    "poll_interval_seconds": 0,
+                },
             )
         for username, full_name, team_slug, role, languages in AGENTS:
             first, last = full_name.split(" ", 1)

@@ -1,0 +1,80 @@
+"""Poll the channels whose networks are fetched on a schedule (feeds, search APIs).
+
+Each poll is a durable job; its result is ingested message by message (so a
+feed that repeats old entries adds nothing), and the cursor the adapter
+returns is kept only after the messages are stored, so a crash mid-way
+re-reads rather than skips.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from lara.channels.base import ChannelError, Poller
+from lara.channels.models import Channel
+from lara.channels.registry import adapter_for
+from lara.channels.services import channel_mark_error, channel_mark_success
+from lara.core.jobs import job_enqueue
+from lara.core.models import Job, JobStatus
+
+from .services import IngestResult, message_ingest
+
+log = logging.getLogger(__name__)
+
+POLL_TASK = "lara.mentions.polling.channel_poll"
+
+
+def _poller(network: str) -> Poller | None:
+    try:
+        adapter: object = adapter_for(network)
+    except ChannelError:
+        return None
+    return adapter if isinstance(adapter, Poller) else None
+
+
+def channels_poll_due() -> int:
+    """Enqueue a poll for every enabled polling channel whose interval has passed."""
+    now = timezone.now()
+    queued = 0
+    for channel in Channel.objects.filter(enabled=True, poll_interval_seconds__gt=0):
+        if _poller(channel.network) is None:
+            continue
+        due = channel.last_polled_at is None or channel.last_polled_at <= now - timedelta(
+            seconds=channel.poll_interval_seconds
+        )
+        waiting = Job.objects.filter(
+            task=POLL_TASK, args=[channel.pk], status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
+        ).exists()
+        if due and not waiting:
+            with transaction.atomic():
+                job_enqueue(task=POLL_TASK, args=[channel.pk])
+            queued += 1
+    return queued
+
+
+def channel_poll(channel_id: int) -> list[IngestResult]:
+    """Fetch one channel once; record success or the exact error on the channel."""
+    channel = Channel.objects.get(pk=channel_id)
+    poller = _poller(channel.network)
+    if poller is None or not channel.enabled:
+        return []
+    Channel.objects.filter(pk=channel.pk).update(last_polled_at=timezone.now())
+    try:
+        result = poller.poll(
+            channel=channel.slug,
+            config=channel.config,
+            credentials=channel.credentials,
+            state=channel.poll_state,
+        )
+    except ChannelError as exc:
+        channel_mark_error(channel_id=channel.pk, error=str(exc))
+        log.warning("poll of channel %s failed: %s", channel.slug, exc)
+        return []
+    results = [message_ingest(message=m) for m in result.messages]
+    Channel.objects.filter(pk=channel.pk).update(poll_state=result.state)
+    channel_mark_success(channel_id=channel.pk)
+    return results
