@@ -198,6 +198,7 @@ LARA_NETWORKS = {
     "api": "lara.channels.api.adapter.ApiAdapter",
     "webhook": "lara.channels.webhook.adapter.WebhookAdapter",
     "rss": "lara.channels.rss.adapter.RssAdapter",
+    "telegram": "lara.channels.telegram.adapter.TelegramAdapter",
 }
 
 # The analyzer sits behind a protocol; tests may swap in a fake.
@@ -215,5 +216,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LARA_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs every request URL at INFO, and some networks (Telegram) put
+    # the token in the URL: keep those lines out of the logs.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
