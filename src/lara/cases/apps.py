@@ -1,15 +1,26 @@
 from django.apps import AppConfig
 
+#: The Act side's periodic jobs (dotted path → seconds), run by the job queue's sweep.
+PERIODIC = {
+    "lara.cases.tasks.check_sla_task": 60,
+    "lara.cases.tasks.send_task_reminders_task": 60,
+}
+
 
 class CasesConfig(AppConfig):
     name = "lara.cases"
     label = "cases"
 
     def ready(self) -> None:
-        """Plug the pipeline into ingest without mentions importing cases."""
+        """Plug the pipeline into ingest and the watchers into the scheduler.
+
+        Done here so mentions and core never import cases.
+        """
+        from lara.core.jobs import PERIODIC_JOBS
         from lara.mentions import services as mentions_services
 
         from .pipeline import message_enqueue_processing
 
         if message_enqueue_processing not in mentions_services.on_message_stored:
             mentions_services.on_message_stored.append(message_enqueue_processing)
+        PERIODIC_JOBS.update(PERIODIC)

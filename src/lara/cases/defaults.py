@@ -1,4 +1,4 @@
-"""Ship the five default teams and their routing rules."""
+"""Ship the five default teams, their routing rules and the SLA policies."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from lara.core.models import Team
 
-from .models import RoutingRule
+from .models import RoutingRule, SlaPolicy
+from .sla import SLA_HOURS
 
 TEAMS = [
     ("service", "Customer service", "Questions and complaints from customers"),
@@ -102,10 +103,28 @@ RULES: list[dict[str, Any]] = [
 ]
 
 
+#: Minutes before a breach at which the assignee is warned, per priority.
+SLA_WARN_MINUTES = {"P1": 15, "P2": 60, "P3": 120, "P4": 240}
+
+SLA_POLICIES: list[dict[str, Any]] = [
+    {
+        "name": f"{priority} default",
+        "priorities": [priority],
+        "first_response_minutes": first_h * 60,
+        "resolution_minutes": resolve_h * 60,
+        "warn_before_minutes": SLA_WARN_MINUTES[priority],
+    }
+    for priority, (first_h, resolve_h) in SLA_HOURS.items()
+]
+
+
 def defaults_install() -> None:
-    """Create the default teams and rules once; never overwrite a lead's edits."""
+    """Create the default teams, rules and SLA policies once; never overwrite a lead's edits."""
     for slug, name, description in TEAMS:
         Team.objects.get_or_create(slug=slug, defaults={"name": name, "description": description})
     if not RoutingRule.objects.exists():
         for position, rule in enumerate(RULES, start=1):
             RoutingRule.objects.create(position=position * 10, stop=True, **rule)
+    if not SlaPolicy.objects.exists():
+        for policy in SLA_POLICIES:
+            SlaPolicy.objects.create(**policy)

@@ -88,6 +88,11 @@ class EventKind(models.TextChoices):
     NOTE = "note"
     REPLY_QUEUED = "reply_queued"
     REPLY_FAILED = "reply_failed"
+    UNASSIGNED = "unassigned"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    TASK_CREATED = "task_created"
+    TASK_DONE = "task_done"
 
 
 class CaseEvent(models.Model):
@@ -128,9 +133,17 @@ class Task(models.Model):
     )
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
     due_at = models.DateTimeField(null=True, blank=True)
-    remind_at = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True, help_text="defaults to the due time")
     status = models.CharField(max_length=5, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at"], name="task_status_due")]
 
     def __str__(self) -> str:
         return self.title
@@ -153,6 +166,7 @@ class Reply(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField()
+    automatic = models.BooleanField(default=False, help_text="sent by Lara, e.g. out of hours")
     status = models.CharField(max_length=8, choices=ReplyStatus.choices, default=ReplyStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -172,7 +186,7 @@ class RoutingRule(models.Model):
 
     ``conditions`` is a list of ``{"field", "op", "value"}``; ``match`` says
     whether all or any must hold. ``actions`` keys: team (slug), priority,
-    tags, create_case, mark_spam, no_action.
+    tags, skill (required of the assignee), create_case, mark_spam, no_action.
     """
 
     name = models.CharField(max_length=120)
@@ -199,3 +213,59 @@ class RoutingDecision(models.Model):
     priority = models.CharField(max_length=2, blank=True)
     created_case = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class SlaPolicy(models.Model):
+    """Say how fast cases of some priorities (on one channel or all) must be answered.
+
+    Targets are minutes of the case channel's business hours; the policy for a
+    channel wins over the one for all channels (``channel`` null).
+    """
+
+    name = models.CharField(max_length=120)
+    priorities = models.JSONField(default=list, help_text='e.g. ["P1", "P2"]')
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
+    )
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    warn_before_minutes = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.TextChoices):
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class SlaClock(models.Model):
+    """One running SLA target of a case: when to warn, when it breaches, what was done.
+
+    A row per (case, target) makes "warn once, escalate once" a conditional
+    update on ``warned_at`` / ``breached_at`` rather than a search of events.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_clocks")
+    target = models.CharField(max_length=20, choices=SlaTarget.choices)
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "target"], name="slaclock_unique_case_target")]
+        indexes = [
+            models.Index(fields=["breached_at", "due_at"], name="slaclock_breach"),
+            models.Index(fields=["warned_at", "warn_at"], name="slaclock_warn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.target} due {self.due_at:%Y-%m-%d %H:%M}"

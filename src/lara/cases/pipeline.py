@@ -18,16 +18,18 @@ from lara.core.models import Team
 from lara.customers.services import AuthorFacts, profile_resolve
 from lara.mentions.models import Message, Stage
 
+from .acknowledge import case_acknowledge_out_of_hours
+from .assignment import assignee_pick
 from .models import CaseMessage, EventKind, RoutingDecision, RoutingRule
 from .routing import RuleSpec, evaluate
 from .services import (
-    assignee_pick,
     case_assign,
     case_attach_message,
     case_create,
     case_event_add,
     case_open_for_conversation,
 )
+from .sla import calendar_for
 
 
 def message_enqueue_processing(message_id: int) -> None:
@@ -60,6 +62,7 @@ def message_relate(*, message_id: int) -> None:
         case = case_open_for_conversation(message=message)
         if case is not None and not CaseMessage.objects.filter(message=message).exists():
             case_attach_message(case=case, message=message)
+            case_acknowledge_out_of_hours(case=case, message=message)
 
 
 def rule_specs() -> list[RuleSpec]:
@@ -92,6 +95,7 @@ def message_facts(message: Message, analysis: Analysis) -> dict[str, Any]:
         "customer_status": customer.status if customer else "",
         "vip": customer.is_vip if customer else False,
         "action_required": analysis.action_required,
+        "in_business_hours": calendar_for(message.channel).is_open(message.created_at),
     }
 
 
@@ -135,10 +139,17 @@ def message_route(*, message_id: int) -> None:
             reason=rule_names,
             data={"team": team.name if team else None, "rules": outcome.rules},
         )
-        if team is not None:
-            agent = assignee_pick(team=team, language=analysis.language)
-            if agent is not None:
-                case_assign(case=case, user=agent, reason="round robin (language match preferred)")
+        if team is None:
+            case_event_add(case=case, kind=EventKind.UNASSIGNED, reason="no rule chose a team")
+        else:
+            pick = assignee_pick(
+                team=team, language=analysis.language, customer=case.customer, skill=outcome.skill
+            )
+            if pick.user is not None:
+                case_assign(case=case, user=pick.user, reason=pick.reason)
+            else:
+                case_event_add(case=case, kind=EventKind.UNASSIGNED, reason=pick.reason)
+        case_acknowledge_out_of_hours(case=case, message=message)
 
 
 def message_process(*, message_id: int) -> None:

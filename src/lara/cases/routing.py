@@ -32,6 +32,7 @@ FIELDS = (
     "customer_status",
     "vip",
     "action_required",
+    "in_business_hours",
 )
 
 
@@ -78,6 +79,7 @@ class Outcome:
     tags: list[str] = field(default_factory=list)
     create_case: bool | None = None
     mark_spam: bool = False
+    skill: str | None = None
     rules: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -102,6 +104,8 @@ def evaluate(rules: Iterable[RuleSpec], facts: Mapping[str, Any]) -> Outcome:
             outcome.team = acts["team"]
         if acts.get("priority") and outcome.priority is None:
             outcome.priority = acts["priority"]
+        if acts.get("skill") and outcome.skill is None:
+            outcome.skill = str(acts["skill"])
         outcome.tags.extend(t for t in acts.get("tags", []) if t not in outcome.tags)
         if "create_case" in acts and outcome.create_case is None:
             outcome.create_case = bool(acts["create_case"])

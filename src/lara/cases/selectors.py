@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from lara.core.selectors import user_sees_all_teams, user_team_ids
 
-from .models import Case
+from .models import Case, Task, TaskStatus
 
 
 def case_visible_to(user: Any) -> QuerySet[Case]:
@@ -57,3 +59,15 @@ def case_list_for_user(
 
 def case_get_for_user(*, user: Any, reference: str) -> Case | None:
     return case_visible_to(user).filter(reference=reference).first()
+
+
+def task_list_overdue(*, user: Any, now: datetime | None = None) -> QuerySet[Task]:
+    """Open tasks past due: a lead or admin sees everyone's, an agent their own."""
+    qs = Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=now or timezone.now()).select_related(
+        "assignee", "case", "customer"
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if not user_sees_all_teams(user):
+        qs = qs.filter(assignee=user)
+    return qs.order_by("due_at", "pk")

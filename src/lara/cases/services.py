@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from lara.channels.base import ChannelError, OutboundReply
 from lara.channels.registry import adapter_for
 from lara.channels.services import channel_mark_error, channel_mark_success
 from lara.core.jobs import job_enqueue
-from lara.core.models import AgentProfile, Membership, Team
+from lara.core.models import Team
 from lara.customers.models import Customer
 from lara.mentions.models import Direction, Message, Stage
 
@@ -28,11 +28,12 @@ from .models import (
     Reply,
     ReplyStatus,
 )
+from .sla import sla_clocks_start
 
 User = get_user_model()
 
-#: First-response and resolution targets per priority, in hours (wall clock).
-SLA_HOURS = {"P1": (1, 8), "P2": (4, 24), "P3": (8, 72), "P4": (24, 120)}
+#: The priority one step more urgent (P1 stays P1).
+PRIORITY_UP = {"P4": "P3", "P3": "P2", "P2": "P1", "P1": "P1"}
 
 
 def case_event_add(
@@ -87,9 +88,10 @@ def case_create(
     language: str,
     tags: list[str],
     reason: str,
+    now: datetime | None = None,
 ) -> Case:
-    now = timezone.now()
-    first_h, resolve_h = SLA_HOURS.get(priority, SLA_HOURS["P3"])
+    """Open a case for the message, with its SLA clocks counted in the channel's hours."""
+    now = now or timezone.now()
     case = Case.objects.create(
         customer=customer,
         channel_id=message.channel_id,
@@ -99,11 +101,11 @@ def case_create(
         team=team,
         language=language,
         tags=tags,
-        first_response_due_at=now + timedelta(hours=first_h),
-        resolution_due_at=now + timedelta(hours=resolve_h),
+        created_at=now,
     )
     case.reference = f"LR-{1000 + case.pk}"
     case.save(update_fields=["reference"])
+    sla_clocks_start(case=case, start=now)
     case_event_add(
         case=case,
         kind=EventKind.CREATED,
@@ -112,31 +114,6 @@ def case_create(
     )
     case_attach_message(case=case, message=message)
     return case
-
-
-def assignee_pick(*, team: Team, language: str = "") -> Any | None:
-    """Pick the next agent: present, under capacity, reads the language, longest idle.
-
-    Round robin is "least recently assigned"; the language match is preferred,
-    not required, so a case never waits because nobody reads Hebrew today.
-    """
-    members = (
-        Membership.objects.filter(team=team, user__is_active=True)
-        .exclude(user__agent_profile__is_away=True)
-        .select_related("user")
-        .annotate(open_cases=Count("user__cases", filter=Q(user__cases__status__in=OPEN_STATUSES)))
-        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
-    )
-    profiles = {p.user_id: p for p in AgentProfile.objects.filter(user__memberships__team=team)}
-    available = [
-        m for m in members if m.open_cases < (profiles[m.user_id].capacity if m.user_id in profiles else 20)
-    ]
-    if not available:
-        return None
-    speakers = [m for m in available if m.user_id in profiles and language in profiles[m.user_id].languages]
-    chosen = (speakers or available)[0]
-    Membership.objects.filter(pk=chosen.pk).update(last_assigned_at=timezone.now())
-    return chosen.user
 
 
 def case_assign(*, case: Case, user: Any | None, actor: Any = None, reason: str = "") -> Case:
@@ -148,6 +125,22 @@ def case_assign(*, case: Case, user: Any | None, actor: Any = None, reason: str 
         actor=actor,
         reason=reason,
         data={"assignee": user.get_username() if user else None},
+    )
+    return case
+
+
+def case_set_priority(*, case: Case, priority: str, actor: Any = None, reason: str = "") -> Case:
+    if case.priority == priority:
+        return case
+    previous = case.priority
+    case.priority = priority
+    case.save(update_fields=["priority", "updated_at"])
+    case_event_add(
+        case=case,
+        kind=EventKind.PRIORITY,
+        actor=actor,
+        reason=reason,
+        data={"from": previous, "to": priority},
     )
     return case
 

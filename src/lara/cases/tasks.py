@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from .escalation import sla_check
 from .pipeline import message_process
+from .reminders import task_reminders_send
 from .services import reply_send
 
 
@@ -12,3 +16,13 @@ def process_message_task(message_id: int) -> None:
 
 def send_reply_task(reply_id: int) -> None:
     reply_send(reply_id=reply_id)
+
+
+def check_sla_task() -> None:
+    """Periodic: warn before SLA breaches and escalate the breached."""
+    sla_check(now=timezone.now())
+
+
+def send_task_reminders_task() -> None:
+    """Periodic: remind assignees of tasks that have come due, once each."""
+    task_reminders_send(now=timezone.now())

@@ -124,3 +124,20 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.pk} {self.task}{tuple(self.args)} {self.status}"
+
+
+class Notification(models.Model):
+    """Tell one person something in the app (a reminder, an SLA breach) until they read it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"to {self.user}: {self.text[:40]}"

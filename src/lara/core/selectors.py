@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import ROLE_RANK, Membership, Role, Team
+from django.db.models import QuerySet
+
+from .models import ROLE_RANK, Membership, Notification, Role, Team
 
 
 def user_role(user: Any) -> str | None:
@@ -27,3 +29,7 @@ def user_team_ids(user: Any) -> list[int]:
 
 def team_list() -> list[Team]:
     return list(Team.objects.all())
+
+
+def notification_list_unread(*, user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user, read_at__isnull=True).order_by("-created_at", "-pk")

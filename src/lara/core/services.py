@@ -1,4 +1,4 @@
-"""Write users' access: API tokens and team membership."""
+"""Write users' access and what they are told: API tokens, in-app notifications."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import ApiToken
+from .models import ApiToken, Notification
 
 
 def api_token_create(*, user: Any, name: str = "cli") -> str:
@@ -22,3 +22,15 @@ def api_token_authenticate(*, raw: str) -> Any | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def notification_create(*, user: Any, text: str, url: str = "") -> Notification:
+    """Put a line in the person's in-app notifications."""
+    return Notification.objects.create(user=user, text=text[:500], url=url[:300])
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
