@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lara.web.middleware.user_preferences_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -141,6 +142,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("he", "עברית"), ("ru", "Русский"), ("uk", "Українська")]
 TIME_ZONE = "UTC"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import live, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="inbox"),
     path("mentions/", views.mentions, name="mentions"),
+    path("live/", live.live_stream, name="live"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("preferences/language", views.set_language, name="set-language"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/reply", views.case_reply, name="case-reply"),
     path("cases/<str:reference>/status", views.case_status, name="case-status"),

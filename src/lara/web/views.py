@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lara.cases.models import CaseStatus, Priority
@@ -19,6 +23,9 @@ from lara.core.models import Team
 from lara.core.selectors import user_role
 from lara.mentions.models import Message
 from lara.mentions.selectors import message_list
+
+from .middleware import supported_languages
+from .preferences import preferences_set, time_zone_choices
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -105,7 +112,7 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     except ValueError as exc:
         flash.error(request, str(exc))
     else:
-        flash.success(request, "Reply queued for sending.")
+        flash.success(request, _("Reply queued for sending."))
     return redirect("case", reference=reference)
 
 
@@ -117,7 +124,7 @@ def case_status(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404("No such case in your teams")
     status = request.POST.get("status", "")
     if status not in CaseStatus.values:
-        flash.error(request, "Unknown status.")
+        flash.error(request, _("Unknown status."))
     else:
         case_set_status(case=case, status=status, actor=request.user, reason="changed in the inbox")
     return redirect("case", reference=reference)
@@ -139,3 +146,64 @@ def mentions(request: HttpRequest) -> HttpResponse:
     }
     template = "lara/_mention_rows.html" if _is_htmx(request) else "lara/mentions.html"
     return render(request, template, context)
+
+
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """Return to the page the form was on, never to another site."""
+    target = request.POST.get("next") or request.headers.get("referer") or fallback
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language: on the profile when signed in, in a cookie always.
+
+    The cookie keeps the choice on the login page and for anonymous visitors;
+    the profile makes it follow the agent to every browser.
+    """
+    language = request.POST.get("language", "")
+    response = HttpResponseRedirect(_safe_next(request))
+    if language not in supported_languages():
+        flash.error(request, _("Unknown language."))
+        return response
+    if request.user.is_authenticated:
+        preferences_set(user=request.user, ui_language=language)
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Show and save the agent's language and time zone."""
+    if request.method == "POST":
+        try:
+            preferences_set(
+                user=request.user,
+                ui_language=request.POST.get("language", ""),
+                time_zone=request.POST.get("time_zone", ""),
+            )
+        except ValueError:
+            flash.error(request, _("Choose a language and a time zone from the lists."))
+        else:
+            translation.activate(request.POST["language"])
+            flash.success(request, _("Preferences saved."))
+            return redirect("preferences")
+    profile = getattr(request.user, "agent_profile", None)
+    context = {
+        "languages": settings.LANGUAGES,
+        "time_zones": time_zone_choices(),
+        "current_language": translation.get_language(),
+        "current_time_zone": profile.time_zone if profile else settings.TIME_ZONE,
+    }
+    return render(request, "lara/preferences.html", context)
