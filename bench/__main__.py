@@ -65,6 +65,22 @@ def bench_analyzer(figures: dict[str, Any]) -> None:
     figures["analyzer_messages_per_s"] = {"value": round(statistics.median(runs), 1), "unit": "messages/s"}
 
 
+def bench_analyze_fast(figures: dict[str, Any]) -> None:
+    """Time the fast tier on the same 1,000 held-out tweets as `lara eval` (all fields, batched)."""
+    from lara.analysis.engine import get_analyzer
+    from lara.analysis.engine.evaluation import measure_speed, speed_texts
+
+    data = Path(os.environ.get("LARA_DATA_DIR", ROOT.parent / "shared" / "data"))
+    texts = speed_texts(data)
+    unit = "messages/s"
+    if not texts:
+        from lara.demo.stream import demo_messages
+
+        texts = [m["text"] for m in demo_messages()] * 3
+        unit = "messages/s (demo messages: no labelled test sets found)"
+    figures["analyze_fast_per_s"] = {"value": measure_speed(get_analyzer(), texts), "unit": unit}
+
+
 def bench_ingest_and_pipeline(figures: dict[str, Any]) -> None:
     from django.db import transaction
 
@@ -126,7 +142,7 @@ def bench_cases_api(figures: dict[str, Any]) -> None:
 def main() -> int:
     _setup()
     figures: dict[str, Any] = {}
-    for bench in (bench_analyzer, bench_ingest_and_pipeline, bench_cases_api):
+    for bench in (bench_analyzer, bench_analyze_fast, bench_ingest_and_pipeline, bench_cases_api):
         bench(figures)
         print(f"{bench.__name__}: done", file=sys.stderr)
     out = ROOT / "var" / "bench.json"

@@ -60,4 +60,8 @@ class FakeAnalyzer:
             urgency_reasons=safety,
             topics=(),
             model_version=self.version,
+            entities=tuple(
+                {"name": "Volta", "kind": "brand", "text": w} for w in text.split() if w == "Volta"
+            ),
+            reasons=safety,
         )

@@ -78,5 +78,6 @@ def test_analyze_needs_no_database(tmp_path: Path) -> None:
     assert {"language", "sentiment", "sentiment_score", "type", "purchase_intent", "model_version"} <= set(
         first
     )
+    assert (first["entities"], first["reasons"]) == ([], ["purchase cue: where can i buy"])
     assert (first["language"], first["type"], first["purchase_intent"]) == ("en", "question", True)
     assert second == {"line": 2, "error": "Expecting value: line 1 column 1 (char 0)"}

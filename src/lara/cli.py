@@ -24,10 +24,10 @@ def _django() -> None:
 
 def cmd_analyze(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     """Read {"id", "text"} JSON lines; write one analysis JSON line per input."""
-    from lara.analysis.engine import get_analyzer
+    from lara.analysis.engine import Catalogue, get_analyzer
 
     languages = [c for c in (args.languages or "").split(",") if c] or None
-    analyzer = get_analyzer()
+    analyzer = get_analyzer(Catalogue.from_json(Path(args.catalogue)) if args.catalogue else None)
     status = 0
     batch: list[tuple[Any, str]] = []
 
@@ -176,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help='analyze {"id", "text"} JSON lines from stdin')
     analyze.add_argument("--languages", help="restrict language detection, e.g. en,he,ru,uk")
+    analyze.add_argument("--catalogue", help="products/brands/competitors JSON (default: the demo brand's)")
     analyze.set_defaults(func=cmd_analyze)
 
     demo = sub.add_parser("demo-stream", help="replay the demo messages with realistic timing")

@@ -201,6 +201,7 @@ LARA_NETWORKS = {
     "webhook": "lara.channels.webhook.adapter.WebhookAdapter",
     "rss": "lara.channels.rss.adapter.RssAdapter",
     "telegram": "lara.channels.telegram.adapter.TelegramAdapter",
+    "mastodon": "lara.channels.mastodon.adapter.MastodonAdapter",
 }
 
 # The analyzer sits behind a protocol; tests may swap in a fake.

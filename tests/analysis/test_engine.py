@@ -106,6 +106,7 @@ def test_as_dict_is_json_serialisable(sanity: list[AnalysisResult]) -> None:
     assert set(data) == {
         "language", "language_confidence", "sentiment", "sentiment_score", "type", "type_scores",
         "purchase_intent", "purchase_intent_score", "urgency", "urgency_reasons", "topics", "model_version",
+        "entities", "reasons",
     }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ class Analysis(models.Model):
     purchase_intent = models.BooleanField(default=False)
     purchase_intent_score = models.FloatField(default=0)
     topics = models.JSONField(default=list)
+    entities = models.JSONField(default=list)
     urgency = models.CharField(max_length=10, default="normal")
     urgency_reasons = models.JSONField(default=list)
     impact = models.FloatField(default=0)

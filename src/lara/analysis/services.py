@@ -57,6 +57,7 @@ def message_analyze(*, message_id: int) -> Analysis:
             purchase_intent=result.purchase_intent,
             purchase_intent_score=result.purchase_intent_score,
             topics=list(result.topics),
+            entities=[dict(e) for e in result.entities],
             urgency=result.urgency,
             urgency_reasons=list(result.urgency_reasons),
             impact=impact_score(message.author_followers, message.author_verified, message.public),

@@ -115,6 +115,7 @@ class AnalysisOut(Schema):
     urgency: str
     urgency_reasons: list[str]
     topics: list[str]
+    entities: list[dict[str, str]]
     impact: float
     priority: str
     priority_reason: str

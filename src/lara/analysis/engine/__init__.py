@@ -1,4 +1,4 @@
-"""Analyze social messages: language, sentiment, type, purchase intent, urgency, topics.
+"""Analyze social messages: language, sentiment, type, purchase intent, entities, urgency, topics.
 
 This package is the first message analyzer of Lara.  It has no Django
 dependency so that it can run in workers, scripts and tests alike; callers use
@@ -12,9 +12,19 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from .analyzer import TriageAnalyzer, get_analyzer
+from .entities import Catalogue, CatalogueEntry, default_catalogue
 from .result import AnalysisResult
 
-__all__ = ["AnalysisResult", "Analyzer", "TriageAnalyzer", "analyze", "get_analyzer"]
+__all__ = [
+    "AnalysisResult",
+    "Analyzer",
+    "Catalogue",
+    "CatalogueEntry",
+    "TriageAnalyzer",
+    "analyze",
+    "default_catalogue",
+    "get_analyzer",
+]
 
 
 @runtime_checkable
@@ -32,10 +42,13 @@ class Analyzer(Protocol):
     ) -> list[AnalysisResult]: ...
 
 
-def analyze(texts: Sequence[str], *, languages: Sequence[str] | None = None) -> list[AnalysisResult]:
+def analyze(
+    texts: Sequence[str], *, languages: Sequence[str] | None = None, catalogue: Catalogue | None = None
+) -> list[AnalysisResult]:
     """Analyze ``texts`` with the shared default analyzer, one result per text.
 
     ``languages`` (ISO 639-1 codes, e.g. an organisation's configured
-    languages) restricts language detection to those codes.
+    languages) restricts language detection to those codes; ``catalogue``
+    replaces the demo brand's products and competitors with the caller's.
     """
-    return get_analyzer().analyze(texts, languages=languages)
+    return get_analyzer(catalogue).analyze(texts, languages=languages)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import message_type, topics, urgency
+from . import lexicons, message_type, topics, urgency
+from .entities import Catalogue, default_catalogue
 from .language import detect_languages
 from .model import DEFAULT_ARTIFACT, TriageModel
 from .result import AnalysisResult, empty_result
@@ -35,8 +36,9 @@ class TriageAnalyzer:
     can serve many threads.
     """
 
-    def __init__(self, model: TriageModel) -> None:
+    def __init__(self, model: TriageModel, catalogue: Catalogue | None = None) -> None:
         self.model = model
+        self.catalogue = catalogue if catalogue is not None else default_catalogue()
         self.version = model.version
         self._purchase_threshold = float(model.params.get("purchase_threshold", 0.5))
 
@@ -90,6 +92,7 @@ class TriageAnalyzer:
                     urgency.UrgencyInput(n, sentiment, type_label, purchase, reasons)
                 )
                 lang, lang_conf = langs[k]
+                entities = self.catalogue.find(texts[i])
                 results[i] = AnalysisResult(
                     language=lang,
                     language_confidence=round(float(lang_conf), 4),
@@ -103,8 +106,29 @@ class TriageAnalyzer:
                     urgency_reasons=reason_labels,
                     topics=topics.extract(n, m.word_idf, texts[i]),
                     model_version=self.version,
+                    entities=entities,
+                    reasons=reason_labels + extra_reasons(n, purchase, float(purchase_p[k]), entities),
                 )
         return [r for r in results if r is not None]
+
+
+def extra_reasons(
+    normalized: str, purchase: bool, purchase_score: float, entities: Sequence[dict[str, str]]
+) -> tuple[str, ...]:
+    """Explain a purchase flag and name competitors, after the urgency reasons.
+
+    Sales wants to see what made a lead ("purchase cue: where can i buy") and
+    that a competitor came up, because a comparison is a buying signal too.
+    """
+    out: list[str] = []
+    if purchase:
+        cues = lexicons.PURCHASE.finditer(normalized)
+        if cues:
+            out.extend(f"purchase cue: {c.text}" for c in cues[:2])
+        else:
+            out.append(f"purchase model: {purchase_score:.2f}")
+    out.extend(f"competitor: {e['name']}" for e in entities if e["kind"] == "competitor")
+    return tuple(out)
 
 
 _lock = threading.Lock()
@@ -116,8 +140,13 @@ def artifact_path() -> Path:
     return Path(os.environ.get("LARA_TRIAGE_ARTIFACT", DEFAULT_ARTIFACT))
 
 
-def get_analyzer() -> TriageAnalyzer:
-    """Return the process-wide analyzer, loading the artifact once (thread-safe)."""
+def get_analyzer(catalogue: Catalogue | None = None) -> TriageAnalyzer:
+    """Return the process-wide analyzer, loading the artifact once (thread-safe).
+
+    With a ``catalogue`` (an organisation's own products and competitors) the
+    answer is a new analyzer sharing the loaded model; without one it is the
+    shared instance with the demo brand's catalogue.
+    """
     global _default
     if _default is None:
         with _lock:
@@ -130,4 +159,6 @@ def get_analyzer() -> TriageAnalyzer:
                         "--out src/lara/analysis/engine/artifacts`"
                     )
                 _default = TriageAnalyzer(TriageModel.load(path))
+    if catalogue is not None:
+        return TriageAnalyzer(_default.model, catalogue)
     return _default

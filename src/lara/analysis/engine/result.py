@@ -28,6 +28,10 @@ class AnalysisResult:
     urgency_reasons: tuple[str, ...]
     topics: tuple[str, ...]
     model_version: str
+    # Catalogue hits: {"name", "kind" (product | brand | competitor), "text" (as written)}.
+    entities: tuple[dict[str, str], ...] = field(default=(), hash=False)
+    # Why the message was flagged: the urgency reasons, then purchase and competitor cues.
+    reasons: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (tuples become lists, floats stay floats)."""
@@ -43,6 +47,8 @@ class AnalysisResult:
             "urgency": self.urgency,
             "urgency_reasons": list(self.urgency_reasons),
             "topics": list(self.topics),
+            "entities": [dict(e) for e in self.entities],
+            "reasons": list(self.reasons),
             "model_version": self.model_version,
         }
 
