@@ -315,3 +315,10 @@ def customers_get(request: HttpRequest, customer_id: int) -> Any:
     if customer is None:
         raise HttpError(404, "no such customer")
     return customer
+
+
+# Routers of their own modules, mounted last so they inherit the API's auth.
+from lara.api import corrections, relate  # noqa: E402
+
+api.add_router("/", corrections.router)
+api.add_router("/", relate.router)

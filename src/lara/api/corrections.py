@@ -1,0 +1,7 @@
+"""REST endpoints for agents' corrections of analysis labels."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["analysis"])
