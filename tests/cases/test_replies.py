@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -19,33 +17,25 @@ from lara.mentions.models import Message
 from lara.mentions.services import message_ingest_json
 
 from ..factories import inbound
+from ..loopback import QuietHandler, serving
 
 
-class _Receiver(BaseHTTPRequestHandler):
+class _Receiver(QuietHandler):
     received: list[tuple[dict[str, Any], str]] = []
     status = 200
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Receiver.received.append((json.loads(body), self.headers.get("X-Lara-Signature", "")))
-        self.send_response(_Receiver.status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"id": "cb-1"}')
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_json(_Receiver.status, {"id": "cb-1"})
 
 
 @pytest.fixture
 def callback() -> Any:
     """A real HTTP server on loopback that plays the API client receiving replies."""
     _Receiver.received, _Receiver.status = [], 200
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
+    with serving(_Receiver) as base:
+        yield f"{base}/hook"
 
 
 def _api_case(org: dict[str, Any], callback_url: str | None) -> Case:

@@ -7,9 +7,7 @@ responses under channels/mastodon/fixtures/.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +20,7 @@ from lara.mentions.models import Message
 from lara.mentions.polling import channel_poll
 
 from ..factories import ChannelFactory
+from ..loopback import QuietHandler, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "src/lara/channels/mastodon/fixtures"
 
@@ -30,17 +29,9 @@ def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-class _Instance(BaseHTTPRequestHandler):
+class _Instance(QuietHandler):
     requests: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     unauthorized = False
-
-    def _answer(self, status: int, body: Any) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
     def _record(self, params: dict[str, Any]) -> str:
         path = urlsplit(self.path).path
@@ -50,10 +41,10 @@ class _Instance(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self._record({k: v for k, v in parse_qs(urlsplit(self.path).query).items()})
         if _Instance.unauthorized:
-            self._answer(401, {"error": "The access token is invalid"})
+            self.send_json(401, {"error": "The access token is invalid"})
         elif path == "/api/v1/notifications":
             since = parse_qs(urlsplit(self.path).query).get("since_id", ["0"])[0]
-            self._answer(
+            self.send_json(
                 200, [n for n in _fixture("notifications_mentions.json") if int(n["id"]) > int(since)]
             )
         elif path.startswith("/api/v1/statuses/"):
@@ -61,9 +52,9 @@ class _Instance(BaseHTTPRequestHandler):
             found = [
                 n["status"] for n in _fixture("notifications_mentions.json") if n["status"]["id"] == wanted
             ]
-            self._answer(200 if found else 404, found[0] if found else {"error": "Record not found"})
+            self.send_json(200 if found else 404, found[0] if found else {"error": "Record not found"})
         else:
-            self._answer(404, {"error": "not found"})
+            self.send_json(404, {"error": "not found"})
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -71,19 +62,14 @@ class _Instance(BaseHTTPRequestHandler):
         if "json" in (self.headers.get("Content-Type") or ""):
             params = json.loads(raw)
         self._record(params)
-        self._answer(200, _fixture("status_post_response.json"))
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_json(200, _fixture("status_post_response.json"))
 
 
 @pytest.fixture
 def instance() -> Iterator[str]:
     _Instance.requests, _Instance.unauthorized = [], False
-    server = HTTPServer(("127.0.0.1", 0), _Instance)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(_Instance) as base:
+        yield base
 
 
 @pytest.fixture

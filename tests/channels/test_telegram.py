@@ -7,9 +7,7 @@ format (recorded responses under channels/telegram/fixtures/).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,6 +21,7 @@ from lara.channels.telegram.adapter import TelegramAdapter, update_to_message
 from lara.mentions.models import Message
 
 from ..factories import ChannelFactory
+from ..loopback import QuietHandler, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "src/lara/channels/telegram/fixtures"
 TOKEN = "8000000001:AAF-test-token"
@@ -95,7 +94,7 @@ def test_the_webhook_refuses_a_wrong_secret(tg: Channel) -> None:
     assert Message.objects.count() == 0
 
 
-class _BotApi(BaseHTTPRequestHandler):
+class _BotApi(QuietHandler):
     calls: list[tuple[str, dict[str, Any]]] = []
     fail_with: tuple[int, str] | None = None
 
@@ -118,24 +117,14 @@ class _BotApi(BaseHTTPRequestHandler):
             status, body = code, {"ok": False, "error_code": code, "description": description}
         else:
             status, body = 200, _fixture("send_message_response.json")
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send_json(status, body)
 
 
 @pytest.fixture
 def bot_api() -> Iterator[str]:
     _BotApi.calls, _BotApi.fail_with = [], None
-    server = HTTPServer(("127.0.0.1", 0), _BotApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/bot"
-    server.shutdown()
+    with serving(_BotApi) as base:
+        yield f"{base}/bot"
 
 
 def _reply() -> OutboundReply:

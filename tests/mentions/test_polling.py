@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +16,12 @@ from lara.mentions.models import Message
 from lara.mentions.polling import channel_poll, channels_poll_due
 
 from ..factories import ChannelFactory
+from ..loopback import QuietHandler, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "src/lara/channels/rss/fixtures"
 
 
-class _Feed(BaseHTTPRequestHandler):
+class _Feed(QuietHandler):
     """Serve a feed with an ETag, answering 304 when the client sends it back."""
 
     body = b""
@@ -45,17 +44,12 @@ class _Feed(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(_Feed.body)
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def feed_server() -> Iterator[str]:
     _Feed.body, _Feed.status, _Feed.seen_if_none_match = (FIXTURES / "forum_atom.xml").read_bytes(), 200, []
-    server = HTTPServer(("127.0.0.1", 0), _Feed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/c/volta.atom"
-    server.shutdown()
+    with serving(_Feed) as base:
+        yield f"{base}/c/volta.atom"
 
 
 @pytest.fixture
