@@ -93,6 +93,8 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached"
     TASK_CREATED = "task_created"
     TASK_DONE = "task_done"
+    CUSTOMER_MERGED = "customer_merged"
+    CUSTOMER_UNMERGED = "customer_unmerged"
 
 
 class CaseEvent(models.Model):

@@ -8,7 +8,7 @@ from .models import Customer
 
 
 def customer_list(*, q: str | None = None, tier: str | None = None) -> QuerySet[Customer]:
-    qs = Customer.objects.all()
+    qs = Customer.objects.filter(merged_into__isnull=True)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(emails__icontains=q) | Q(external_crm_id=q))
     if tier:

@@ -13,7 +13,9 @@ import phonenumbers
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from .merging import active_customer
 from .models import Customer, CustomerStatus, SocialProfile
+from .suggestions import match_keys_refresh
 
 
 def phone_normalize(raw: str, region: str | None = None) -> str:
@@ -46,13 +48,14 @@ class AuthorFacts:
 
 
 def customer_find_deterministic(*, email: str = "", phone: str = "") -> Customer | None:
-    """Find the customer who owns this exact email or phone number, if any."""
+    """Find the active customer who owns this exact email or phone number, if any."""
+    active = Customer.objects.filter(merged_into__isnull=True)
     if email:
-        for customer in Customer.objects.filter(emails__icontains=email):
+        for customer in active.filter(emails__icontains=email):
             if email in customer.emails:
                 return customer
     if phone:
-        for customer in Customer.objects.filter(phones__icontains=phone):
+        for customer in active.filter(phones__icontains=phone):
             if phone in customer.phones:
                 return customer
     return None
@@ -86,6 +89,7 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
                 external_id=author.external_id,
                 customer=customer,
             )
+        known = (profile.handle, profile.display_name, profile.email)
         profile.handle = author.handle or profile.handle
         profile.display_name = author.name or profile.display_name
         if author.followers is not None:
@@ -102,11 +106,15 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
         if phone and phone not in customer.phones:
             customer.phones = [*customer.phones, phone]
             changed = True
+        # Blocking keys follow names, handles and e-mails, not every message.
+        rekey = changed or known != (profile.handle, profile.display_name, profile.email)
         if seen_at and (customer.last_contact_at is None or seen_at > customer.last_contact_at):
             customer.last_contact_at = seen_at
             changed = True
         if changed:
             customer.save()
+        if rekey:
+            match_keys_refresh(customer_ids=[customer.pk])
     return profile
 
 
@@ -164,12 +172,17 @@ def customers_import_csv(*, text: str) -> ImportReport:
         phone = phone_normalize(row.get("phone") or "")
         with transaction.atomic():
             customer = Customer.objects.filter(external_crm_id=crm_id).first()
-            if customer is None:
+            merged = customer is not None and customer.merged_into_id is not None
+            if customer is not None and merged:
+                # A merged record keeps its CRM id; its data now lives on the active record.
+                customer = active_customer(customer)
+            elif customer is None:
                 customer = customer_find_deterministic(email=email, phone=phone)
             created = customer is None
             if customer is None:
                 customer = Customer(external_crm_id=crm_id)
-            customer.external_crm_id = crm_id
+            if not merged:
+                customer.external_crm_id = crm_id
             for key, value in fields.items():
                 setattr(customer, key, value)
             if email and email not in customer.emails:
@@ -177,6 +190,7 @@ def customers_import_csv(*, text: str) -> ImportReport:
             if phone and phone not in customer.phones:
                 customer.phones = [*customer.phones, phone]
             customer.save()
+            match_keys_refresh(customer_ids=[customer.pk])
         if created:
             report.created += 1
         else:

@@ -1,0 +1,181 @@
+"""Suggest customers who may be one person; an agent decides, nothing merges by itself.
+
+Each active customer keeps its blocking keys in ``CustomerMatchKey`` (written
+whenever its name, profiles or e-mails change), so suggesting for one
+customer reads only the customers that share a key with it, and a run over
+everyone goes in batches without ever comparing all pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .identity import (
+    SUGGEST_THRESHOLD,
+    Identity,
+    email_local_part,
+    handle_normalize,
+    identity_keys,
+    pair_score,
+)
+from .merging import MergeError, audit_record
+from .models import AuditAction, Customer, CustomerMatchKey, LinkSuggestion, SuggestionStatus
+
+# A key shared by more customers than this says too little to compare them all.
+MAX_BLOCK = 500
+
+
+def identities_load(customer_ids: Iterable[int]) -> dict[int, Identity]:
+    """Read what the records say about the people behind them (active customers only)."""
+    identities: dict[int, Identity] = {}
+    customers = (
+        Customer.objects.filter(pk__in=list(customer_ids), merged_into__isnull=True)
+        .only("pk", "name", "emails", "city")
+        .prefetch_related("profiles")
+    )
+    for customer in customers:
+        identity = Identity(customer_id=customer.pk, city=customer.city)
+        names = [customer.name]
+        emails = list(customer.emails)
+        for profile in customer.profiles.all():
+            names.append(profile.display_name)
+            if handle := handle_normalize(profile.handle):
+                identity.handles.add((profile.network, handle))
+            if profile.email:
+                emails.append(profile.email)
+        identity.names = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+        identity.email_locals = {local for e in emails if (local := email_local_part(e))}
+        identities[customer.pk] = identity
+    return identities
+
+
+def match_keys_refresh(*, customer_ids: Iterable[int]) -> None:
+    """Rewrite the blocking keys of these customers (a merged one keeps none)."""
+    ids = list(customer_ids)
+    identities = identities_load(ids)
+    with transaction.atomic():
+        CustomerMatchKey.objects.filter(customer_id__in=ids).delete()
+        CustomerMatchKey.objects.bulk_create(
+            CustomerMatchKey(customer_id=pk, key=key[:120])
+            for pk, identity in identities.items()
+            for key in sorted(identity_keys(identity))
+        )
+
+
+def _candidates(customer_ids: list[int]) -> dict[int, set[int]]:
+    """Map each customer to the others sharing a key with it, skipping too-common keys."""
+    rows = list(
+        CustomerMatchKey.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "key")
+    )
+    keys = {key for _pk, key in rows}
+    crowded = set(
+        CustomerMatchKey.objects.filter(key__in=keys)
+        .values("key")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=MAX_BLOCK)
+        .values_list("key", flat=True)
+    )
+    members: dict[str, set[int]] = {}
+    for pk, key in CustomerMatchKey.objects.filter(key__in=keys - crowded).values_list("customer_id", "key"):
+        members.setdefault(key, set()).add(pk)
+    found: dict[int, set[int]] = {pk: set() for pk in customer_ids}
+    for pk, key in rows:
+        found[pk] |= members.get(key, set()) - {pk}
+    return found
+
+
+@dataclass
+class SuggestReport:
+    compared: int = 0
+    suggested: int = 0
+
+
+def _pair_decided(a: int, b: int) -> LinkSuggestion | None:
+    return LinkSuggestion.objects.filter(customer_a_id=a, customer_b_id=b).first()
+
+
+def _suggest_pairs(pairs: set[tuple[int, int]], report: SuggestReport) -> None:
+    identities = identities_load({pk for pair in pairs for pk in pair})
+    for a, b in sorted(pairs):
+        if a not in identities or b not in identities:
+            continue
+        report.compared += 1
+        existing = _pair_decided(a, b)
+        if existing is not None and existing.status != SuggestionStatus.OPEN:
+            continue  # decided once: a rejected pair is never suggested again
+        scored = pair_score(identities[a], identities[b])
+        if scored.score < SUGGEST_THRESHOLD:
+            if existing is not None:
+                existing.delete()
+            continue
+        report.suggested += 1
+        if existing is None:
+            LinkSuggestion.objects.create(
+                customer_a_id=a, customer_b_id=b, score=scored.score, reasons=scored.reasons
+            )
+        elif (existing.score, existing.reasons) != (scored.score, scored.reasons):
+            existing.score, existing.reasons = scored.score, scored.reasons
+            existing.save(update_fields=["score", "reasons", "updated_at"])
+
+
+def suggestions_compute(*, customer_id: int) -> SuggestReport:
+    """Compare one customer with those sharing a blocking key; store the pairs above the threshold."""
+    match_keys_refresh(customer_ids=[customer_id])
+    report = SuggestReport()
+    others = _candidates([customer_id])[customer_id]
+    _suggest_pairs({(min(customer_id, o), max(customer_id, o)) for o in others}, report)
+    return report
+
+
+def suggestions_compute_all(*, batch_size: int = 1000) -> SuggestReport:
+    """Refresh every active customer's keys, then suggest pairs block by block, in batches."""
+    report = SuggestReport()
+    ids = list(Customer.objects.filter(merged_into__isnull=True).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        match_keys_refresh(customer_ids=ids[start : start + batch_size])
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        # Each pair is taken up by its lower id, so no pair is scored twice.
+        pairs = {(pk, other) for pk, others in _candidates(batch).items() for other in others if other > pk}
+        _suggest_pairs(pairs, report)
+    return report
+
+
+def suggestion_list(*, customer_id: int) -> QuerySet[LinkSuggestion]:
+    """The open suggestions involving this customer between active records, best first."""
+    return (
+        LinkSuggestion.objects.filter(Q(customer_a_id=customer_id) | Q(customer_b_id=customer_id))
+        .filter(
+            status=SuggestionStatus.OPEN,
+            customer_a__merged_into__isnull=True,
+            customer_b__merged_into__isnull=True,
+        )
+        .select_related("customer_a", "customer_b")
+        .order_by("-score", "pk")
+    )
+
+
+def suggestion_reject(*, suggestion: LinkSuggestion, actor: Any, reason: str = "") -> LinkSuggestion:
+    """Mark the pair as not one person; it is never suggested again."""
+    with transaction.atomic():
+        suggestion = LinkSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if suggestion.status != SuggestionStatus.OPEN:
+            raise MergeError(f"suggestion {suggestion.pk} was already {suggestion.status}")
+        suggestion.status = SuggestionStatus.REJECTED
+        suggestion.decided_by = actor
+        suggestion.decided_at = timezone.now()
+        suggestion.save()
+        audit_record(
+            action=AuditAction.SUGGESTION_REJECTED,
+            customer=suggestion.customer_a,
+            actor=actor,
+            reason=reason,
+            data={"suggestion": suggestion.pk, "pair": [suggestion.customer_a_id, suggestion.customer_b_id]},
+        )
+    return suggestion
