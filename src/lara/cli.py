@@ -128,10 +128,32 @@ def cmd_run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 
 def cmd_train(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from lara.analysis.engine.training import train
+    """Train the artifact (no Django: corrections come from an exported file) and write its card."""
+    from lara.analysis.engine.corrections import CorrectionError
+    from lara.analysis.engine.training import train_and_document
 
-    report = train(Path(args.data), Path(args.out), seed=args.seed)
+    corrections = Path(args.corrections) if args.corrections else None
+    try:
+        report = train_and_document(Path(args.data), Path(args.out), seed=args.seed, corrections=corrections)
+    except (CorrectionError, FileNotFoundError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
     stdout.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_export_corrections(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Write agents' label corrections as JSON lines for `lara train --corrections`."""
+    _django()
+    from lara.analysis.selectors import correction_export_rows
+
+    rows = correction_export_rows()
+    lines = "".join(json.dumps(row.as_dict(), ensure_ascii=False) + "\n" for row in rows)
+    if args.file == "-":
+        stdout.write(lines)
+    else:
+        Path(args.file).write_text(lines, encoding="utf-8")
+    sys.stderr.write(f"{len(rows)} corrections exported\n")
     return 0
 
 
@@ -196,7 +218,16 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default=os.environ.get("LARA_DATA_DIR", "../shared/data"))
     train.add_argument("--out", default=str(Path(__file__).parent / "analysis" / "engine" / "artifacts"))
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--corrections", help="agents' corrections from `lara export-corrections` (JSON lines)"
+    )
     train.set_defaults(func=cmd_train)
+
+    export = sub.add_parser(
+        "export-corrections", help="write agents' label corrections as JSON lines (for lara train)"
+    )
+    export.add_argument("file", nargs="?", default="-", help="output file (default: stdout)")
+    export.set_defaults(func=cmd_export_corrections)
 
     evaluate = sub.add_parser(
         "eval", help="measure the analyzer on the labelled datasets, beside VADER and TextBlob"

@@ -117,7 +117,24 @@ def test_combine_prefers_specific_labels() -> None:
     assert label == "complaint"
     label, scores = message_type.combine(question=0.0, complaint=0.3, compliment=0.2, suggestion=0.0)
     assert label == "other"
-    assert abs(sum(scores.values()) - 1.0) < 1e-3
+    assert scores == {"question": 0.0, "complaint": 0.3, "compliment": 0.2, "suggestion": 0.0, "other": 0.7}
+
+
+def test_combine_keeps_each_score_independent() -> None:
+    # A question that is also a complaint keeps both scores whole (no normalisation to a sum of 1).
+    label, scores = message_type.combine(question=0.95, complaint=0.8, compliment=0.0, suggestion=0.0)
+    assert scores == {"question": 0.95, "complaint": 0.8, "compliment": 0.0, "suggestion": 0.0, "other": 0.05}
+    assert (
+        label == "question"
+    )  # 0.8 < 0.9 × 0.95: the question is the main label, yet it counts as a complaint
+    label, _ = message_type.combine(question=0.95, complaint=0.86, compliment=0.0, suggestion=0.0)
+    assert label == "complaint"  # 0.86 ≥ 0.9 × 0.95
+    label, scores = message_type.combine(question=0.4, complaint=0.45, compliment=0.49, suggestion=0.0)
+    assert (label, scores["other"]) == ("other", 0.51)
+    assert (
+        message_type.combine(question=1.2, complaint=-0.1, compliment=0.0, suggestion=0.0)[1]["question"]
+        == 1.0
+    )
 
 
 # --------------------------------------------------------------------------- purchase cues

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from lara.mentions.models import Message
@@ -33,3 +34,35 @@ class Analysis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type}/{self.sentiment} for message {self.message_id}"
+
+
+class CorrectionField(models.TextChoices):
+    SENTIMENT = "sentiment"
+    TYPE = "type"
+    PURCHASE_INTENT = "purchase_intent"
+    LANGUAGE = "language"
+
+
+class LabelCorrection(models.Model):
+    """Record one agent's correction of an analysis label, with who made it and what it was.
+
+    The rows are the paper trail and the training data at once: ``lara
+    export-corrections`` turns the latest correction per message and field
+    into rows that ``lara train --corrections`` learns from.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="label_corrections")
+    field = models.CharField(max_length=20, choices=CorrectionField.choices)
+    old_value = models.CharField(max_length=20, blank=True)
+    new_value = models.CharField(max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="label_corrections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["message", "field", "created_at"], name="correction_message_field")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value} on message {self.message_id}"

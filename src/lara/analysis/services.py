@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,11 +11,12 @@ from django.utils.module_loading import import_string
 
 from lara.mentions.models import Message, Stage
 
-from .models import Analysis
+from .models import Analysis, LabelCorrection
 from .scoring import Signals, action_required, impact_score, priority
 
 if TYPE_CHECKING:
     from .engine import Analyzer
+    from .engine.result import AnalysisResult
 
 
 @cache
@@ -33,17 +34,7 @@ def message_analyze(*, message_id: int) -> Analysis:
     if existing is not None:
         return existing
     result = analyzer().analyze([message.text], languages=settings.LARA_LANGUAGES or None)[0]
-    signals = Signals(
-        type=result.type,
-        sentiment=result.sentiment,
-        sentiment_score=result.sentiment_score,
-        purchase_intent=result.purchase_intent,
-        urgency=result.urgency,
-        followers=message.author_followers,
-        verified=message.author_verified,
-        public=message.public,
-        kind=message.kind,
-    )
+    signals = _signals(message, result)
     level, reason = priority(signals)
     with transaction.atomic():
         analysis = Analysis.objects.create(
@@ -70,3 +61,88 @@ def message_analyze(*, message_id: int) -> Analysis:
             language=result.language, needs_action=analysis.action_required, stage=Stage.ANALYZED
         )
     return analysis
+
+
+def _signals(message: Message, labels: AnalysisResult | Analysis) -> Signals:
+    return Signals(
+        type=labels.type,
+        sentiment=labels.sentiment,
+        sentiment_score=labels.sentiment_score,
+        purchase_intent=labels.purchase_intent,
+        urgency=labels.urgency,
+        followers=message.author_followers,
+        verified=message.author_verified,
+        public=message.public,
+        kind=message.kind,
+    )
+
+
+def _corrected_type_scores(scores: dict[str, float], old: str, new: str) -> dict[str, float]:
+    """Make the per-label scores agree with an agent's main label.
+
+    The corrected label gets 1.0 and the label it replaces 0.0 (so "counts as
+    a complaint", complaint >= 0.5, follows the agent); the other labels keep
+    their scores, since a message can still also be, say, a question.
+    Correcting to ``other`` zeroes every actionable label.
+    """
+    out = {
+        label: float(scores.get(label, 0.0))
+        for label in ("question", "complaint", "compliment", "suggestion")
+    }
+    if new == "other":
+        out = dict.fromkeys(out, 0.0)
+    else:
+        out[new] = 1.0
+        if old in out and old != new:
+            out[old] = 0.0
+    out["other"] = round(1.0 - max(out.values()), 4)
+    return out
+
+
+def analysis_correct(*, message_id: int, field: str, value: Any, user: Any) -> LabelCorrection:
+    """Store an agent's correction of one label and apply it to the analysis, in one transaction.
+
+    ``value`` is validated first (``engine.corrections.CorrectionError``, a
+    ValueError, says why it is refused); ``Message.DoesNotExist`` is raised
+    for an unknown message and ``CorrectionError`` for one that has no
+    analysis yet.  A corrected label
+    carries a score of 1.0 (a person said so); the analysis's priority and
+    action flag are re-derived from the corrected labels, but cases that were
+    already routed keep their team and priority.
+    """
+    # Imported here: the engine package loads numpy and scikit-learn, which a web
+    # process that only serves pages should not pay for at start-up.
+    from .engine.corrections import CorrectionError, correction_validate
+
+    new = correction_validate(field, value)
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        analysis = Analysis.objects.select_for_update().filter(message=message).first()
+        if analysis is None:
+            raise CorrectionError(
+                "this message has not been analyzed yet; correct it once its analysis is shown"
+            )
+        if field == "sentiment":
+            old = analysis.sentiment
+            analysis.sentiment, analysis.sentiment_score = new, 1.0
+        elif field == "type":
+            old = analysis.type
+            analysis.type_scores = _corrected_type_scores(analysis.type_scores or {}, old, new)
+            analysis.type = new
+        elif field == "purchase_intent":
+            old = "true" if analysis.purchase_intent else "false"
+            analysis.purchase_intent = new == "true"
+            analysis.purchase_intent_score = 1.0 if analysis.purchase_intent else 0.0
+        else:
+            old = analysis.language
+            analysis.language, analysis.language_confidence = new, 1.0
+        signals = _signals(message, analysis)
+        analysis.priority, analysis.priority_reason = priority(signals)
+        analysis.action_required = action_required(signals)
+        analysis.save()
+        Message.objects.filter(pk=message.pk).update(
+            language=analysis.language, needs_action=analysis.action_required
+        )
+        return LabelCorrection.objects.create(
+            message=message, field=field, old_value=old, new_value=new, user=user
+        )

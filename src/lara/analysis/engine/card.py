@@ -81,7 +81,10 @@ def write_model_card(path: Path, report: dict[str, Any], *, version: str) -> Non
         "complaints). "
         "Non-English texts use the cross-lingual head only.",
         "* **Question / suggestion / compliment**: rules (question mark, interrogative openers, "
-        "suggestion cue phrases, positive sentiment + praise cues) in en/he/ru/uk.",
+        "suggestion cue phrases, positive sentiment + praise cues) in en/he/ru/uk. Each type has "
+        "its own 0..1 score (not normalised; a message counts as a complaint when its complaint "
+        "score is >= 0.5); the main type is the label >= 0.5 with the highest score x rank weight "
+        "(question 0.9, suggestion 0.97, others 1), else other.",
         "* **Purchase intent**: cue lexicon in en/he/ru/uk; for English the score is the maximum "
         "of the cues and a logistic model trained on the noisy iPhone-X purchase tweets "
         "(chosen on the dev split).",
@@ -114,9 +117,17 @@ def write_model_card(path: Path, report: dict[str, Any], *, version: str) -> Non
     ]
     for k, v in r["training_rows"].items():
         L.append(f"{k}: {v}")
+    L += ["```", ""]
+    if "corrections" in r:
+        c = r["corrections"]
+        L += [
+            f"Agents' corrections: **{c['rows']} rows** from `{c['file']}` (`lara export-corrections`), "
+            f"added to the training sets only, never to a dev or test split: {c['by_head']}. "
+            "Sentiment rows train the sentiment model, type rows the complaint model "
+            "(complaint vs not), purchase_intent rows the purchase model; language rows train nothing.",
+            "",
+        ]
     L += [
-        "```",
-        "",
         "## Held-out figures",
         "",
         "### Sentiment (3 classes)",

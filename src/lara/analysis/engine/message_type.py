@@ -15,7 +15,7 @@ from . import lexicons
 
 TYPE_LABELS: tuple[str, ...] = ("question", "complaint", "compliment", "suggestion", "other")
 
-# Thresholds: a label must reach this raw score to beat "other".
+# A label must score at least this to be the main label (and "counts as" that label).
 MIN_SCORE = 0.5
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?؟;…\n])\s+")
@@ -116,25 +116,42 @@ def compliment_score(p_positive: float, normalized: str) -> float:
     return p_positive * factor
 
 
+# How strongly each label claims the main-label slot when several reach MIN_SCORE.
+# A question mark is cheap evidence and a suggestion cue usually comes phrased
+# as a question ("can you add…?"), so a question yields to a complaint scoring
+# at least 0.9 of it and to a suggestion scoring at least 0.93 of it; a
+# complaint yields to a suggestion only when the suggestion clearly scores more.
+RANK_WEIGHTS: dict[str, float] = {"question": 0.9, "complaint": 1.0, "compliment": 1.0, "suggestion": 0.97}
+
+
+def main_label(scores: dict[str, float]) -> str:
+    """Pick the main label from independent per-label scores.
+
+    Among question / complaint / compliment / suggestion, only labels scoring
+    at least ``MIN_SCORE`` (0.5) are candidates; the candidate with the highest
+    score × ``RANK_WEIGHTS`` wins (ties go to the earlier label in
+    ``TYPE_LABELS``).  Without a candidate the type is ``other``.
+    """
+    candidates = [label for label in TYPE_LABELS[:-1] if scores.get(label, 0.0) >= MIN_SCORE]
+    if not candidates:
+        return "other"
+    return max(candidates, key=lambda label: scores[label] * RANK_WEIGHTS[label])
+
+
 def combine(
     question: float, complaint: float, compliment: float, suggestion: float
 ) -> tuple[str, dict[str, float]]:
-    """Pick the type and return normalised per-label scores summing to 1.
+    """Return the main type and one independent 0..1 score per label.
 
-    Suggestion cues are specific ("please add", "було б добре"), so a matched
-    suggestion outranks the question it is often phrased as.  A question that
-    is also a strong complaint ("why is my order STILL not here?") is routed
-    as a complaint, because that is what needs handling first.
+    The scores are not normalised: each says how likely that label applies on
+    its own, so a message can score high as both a question and a complaint,
+    and "counts as a complaint" is simply ``complaint >= 0.5`` whatever the
+    main label is.  (Normalising to a sum of 1 used to pull a clear complaint
+    under 0.5 whenever the message was also a question.)  ``other`` is
+    ``1 - max(the four labels)``: how far the message is from every actionable
+    label.  The main label follows :func:`main_label`.
     """
-    raw = {
-        "question": question * 0.9,
-        "complaint": complaint,
-        "compliment": compliment,
-        "suggestion": suggestion * 0.97,
-    }
-    top = max(raw.values())
-    raw["other"] = max(0.05, 1.0 - top) if top >= MIN_SCORE else max(0.5, 1.0 - top)
-    total = sum(raw.values())
-    scores = {label: round(raw[label] / total, 4) for label in TYPE_LABELS}
-    best = max(TYPE_LABELS, key=lambda label: raw[label])
-    return best, scores
+    raw = {"question": question, "complaint": complaint, "compliment": compliment, "suggestion": suggestion}
+    scores = {label: round(min(1.0, max(0.0, float(v))), 4) for label, v in raw.items()}
+    scores["other"] = round(1.0 - max(scores.values()), 4)
+    return main_label(scores), scores

@@ -34,6 +34,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 
 from . import datasets as D
 from .classifier import LinearHead, dense_rows, positive_proba
+from .corrections import correction_counts, correction_examples, corrections_read
 from .datasets import Example
 from .features import FeatureConfig, Featurizer
 from .message_type import question_score
@@ -287,13 +288,22 @@ def _evaluate_questions(data_dir: Path) -> dict[str, Any]:
 
 
 def train(
-    data_dir: Path, out_dir: Path, *, seed: int = 0, evaluate_language_id: bool = True
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    evaluate_language_id: bool = True,
+    corrections: Path | None = None,
 ) -> dict[str, Any]:
     """Build the artifact in ``out_dir`` and return the report dict.
 
     ``data_dir`` is the folder of public corpora (``shared/data``); corpora
-    that are absent are skipped and listed under ``missing_corpora``.  The call
-    is deterministic for a given data snapshot and seed.  ``main()`` adds the
+    that are absent are skipped and listed under ``missing_corpora``.
+    ``corrections`` is a file from ``lara export-corrections``: its rows are
+    added to the training sets of the sentiment, complaint and purchase
+    heads (never to a dev or test split) and counted in the report and the
+    artifact's metadata.  The call is deterministic for a given data
+    snapshot, corrections file and seed.  ``train_and_document()`` adds the
     speed benchmark and writes MODEL_CARD.md.
     """
     from . import lexicons
@@ -301,9 +311,16 @@ def train(
     t0 = time.perf_counter()
     _MISSING.clear()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
+    # Read the corrections first: a broken file should fail before minutes of loading.
+    corrected = correction_examples(corrections_read(Path(corrections))) if corrections is not None else {}
     sent = sentiment_splits(data_dir, seed)
     comp = complaint_splits(data_dir, seed)
     purch = purchase_splits(data_dir, seed)
+    if corrections is not None:
+        sent["train"] = sent["train"] + corrected["sentiment"]
+        comp["train"] = comp["train"] + corrected["complaint"]
+        purch["train"] = purch["train"] + corrected["purchase"]
+        _log(f"added agents' corrections: {correction_counts(corrected)}")
     _require(sent["train"], "sentiment")
     _require(comp["train"], "complaint")
     _require(purch["train"], "purchase intent")
@@ -428,6 +445,13 @@ def train(
             },
         },
     )
+    if corrections is not None:
+        # Only present when given, so training without corrections keeps the shipped bytes.
+        model.meta["training_rows"]["corrections"] = correction_counts(corrected)
+        model.meta["corrections"] = {
+            "file": Path(corrections).name,
+            "rows": sum(len(rows) for rows in corrected.values()),
+        }
     out_dir.mkdir(parents=True, exist_ok=True)
     digest = model.save(out_dir / ARTIFACT_FILE)
     report["model_version"] = model.version
@@ -437,6 +461,8 @@ def train(
         "sha256": digest,
     }
     report["training_rows"] = model.meta["training_rows"]
+    if corrections is not None:
+        report["corrections"] = {**model.meta["corrections"], "by_head": correction_counts(corrected)}
     report["missing_corpora"] = sorted(_MISSING)
     report["training_sources"] = TRAINING_SOURCES
     report["evaluation_only"] = EVALUATION_ONLY
@@ -466,31 +492,52 @@ def benchmark(
     }
 
 
+def train_and_document(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    corrections: Path | None = None,
+    card: bool = True,
+) -> dict[str, Any]:
+    """Train, then benchmark and check the sanity examples, and write MODEL_CARD.md.
+
+    The benchmark runs on up to 1000 held-out tweets and is skipped when the
+    data folder has no test split (e.g. a tiny fixture).
+    """
+    report = train(data_dir, out_dir, seed=seed, corrections=corrections)
+
+    from .analyzer import TriageAnalyzer
+    from .card import sanity_examples, write_model_card
+
+    analyzer = TriageAnalyzer(TriageModel.load(Path(out_dir) / ARTIFACT_FILE))
+    bench_rows = sentiment_splits(Path(data_dir), seed)["test"]
+    pool = [e.text for rows in bench_rows.values() for e in rows]
+    if pool:
+        pick = np.random.default_rng(seed).choice(len(pool), min(1000, len(pool)), replace=False)
+        report["speed"] = benchmark([pool[i] for i in pick], analyzer.analyze)
+        report["speed"]["machine"] = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+    report["sanity"] = sanity_examples(analyzer)
+    if card:
+        write_model_card(Path(out_dir) / "MODEL_CARD.md", report, version=MODEL_VERSION)
+    return report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: train, benchmark, write the model card, print the report."""
     parser = argparse.ArgumentParser(description=f"Train the {MODEL_NAME} artifact.")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="folder of public corpora")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "artifacts")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--corrections", type=Path, help="JSON lines from `lara export-corrections`")
     parser.add_argument("--no-card", action="store_true", help="do not (re)write MODEL_CARD.md")
     args = parser.parse_args(argv)
 
-    report = train(args.data, args.out, seed=args.seed)
-
-    from .analyzer import TriageAnalyzer
-    from .card import sanity_examples, write_model_card
-
-    analyzer = TriageAnalyzer(TriageModel.load(args.out / ARTIFACT_FILE))
-    bench_rows = sentiment_splits(args.data, args.seed)["test"]
-    pool = [e.text for rows in bench_rows.values() for e in rows]
-    bench_texts = [pool[i] for i in np.random.default_rng(args.seed).choice(len(pool), 1000, replace=False)]
-    report["speed"] = benchmark(bench_texts, analyzer.analyze)
-    report["speed"]["machine"] = (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    report = train_and_document(
+        args.data, args.out, seed=args.seed, corrections=args.corrections, card=not args.no_card
     )
-    report["sanity"] = sanity_examples(analyzer)
-    if not args.no_card:
-        write_model_card(args.out / "MODEL_CARD.md", report, version=MODEL_VERSION)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
