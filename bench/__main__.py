@@ -124,7 +124,7 @@ def bench_cases_api(figures: dict[str, Any]) -> None:
     from lara.core.services import api_token_create
 
     token = api_token_create(user=get_user_model().objects.get(username="admin"))
-    client = Client(headers={"authorization": f"Bearer {token}"})
+    client = Client(headers={"authorization": f"Bearer {token}"}, HTTP_HOST="localhost")
     timings = []
     for _ in range(60):
         start = time.perf_counter()
