@@ -205,3 +205,22 @@ def test_keyboard_shortcuts_move_and_open(org: dict[str, Any], asgi_server: str,
     expect(page.get_by_role("heading", name=reference)).to_be_visible()
     page.keyboard.press("r")
     expect(page.locator("#reply-text")).to_be_focused()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_customer_page_from_the_case_sidebar(org: dict[str, Any], asgi_server: str, browser: Browser) -> None:
+    author = {"external_id": "dana-1", "name": "Dana Levi"}
+    message_ingest_json(data=inbound(text="My Volta City battery is broken after a week", author=author))
+    message_ingest_json(data=inbound(text="Still waiting for the refund, any news?", author=author))
+    jobs_run_pending()
+    case = Case.objects.filter(customer__name="Dana Levi").latest("pk")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _log_in(page, asgi_server, "lena")
+
+    page.goto(f"{asgi_server}/cases/{case.reference}/")
+    page.get_by_role("link", name="Open the customer page").click()
+
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.locator(".timeline .msg.in").first).to_contain_text("Still waiting for the refund")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "customer.png"), full_page=True)

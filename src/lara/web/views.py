@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from lara.cases.models import CaseStatus, Priority
-from lara.cases.selectors import case_get_for_user, case_list_for_user
-from lara.cases.services import case_set_status, reply_create
+from lara.cases.merge import suggestion_accept
+from lara.cases.models import Case, CaseStatus, EventKind, Priority
+from lara.cases.selectors import case_get_for_user, case_list_for_user, case_visible_to
+from lara.cases.services import case_assign, case_event_add, case_set_status, reply_create
 from lara.channels.models import Channel
 from lara.core.models import Team
-from lara.core.selectors import user_role
+from lara.core.selectors import user_role, user_sees_all_teams
+from lara.customers.merging import MergeError, active_customer
+from lara.customers.models import Customer
+from lara.customers.suggestions import suggestion_list, suggestion_reject
 from lara.mentions.models import Message
 from lara.mentions.selectors import message_list
 
 from .middleware import supported_languages
 from .preferences import preferences_set, time_zone_choices
+from .selectors import (
+    SLA_VALUES,
+    customer_open_cases,
+    customer_open_tasks,
+    customer_timeline,
+    customer_visible,
+    inbox_cases,
+    saved_view_counts,
+    timeline_load,
+)
+
+User = get_user_model()
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -33,11 +55,13 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-INBOX_FILTERS = ("status", "priority", "team", "assignee", "channel", "language")
+INBOX_FILTERS = ("status", "priority", "team", "assignee", "channel", "language", "sla", "tag", "view")
 
 
 def _inbox_filters(request: HttpRequest) -> dict[str, Any]:
     filters = {k: request.GET.get(k) or None for k in INBOX_FILTERS}
+    if filters["sla"] not in SLA_VALUES:
+        filters["sla"] = None
     if filters["assignee"] == "me":
         filters["assignee"] = request.user.get_username()
     if not filters["status"]:
@@ -57,11 +81,12 @@ def _query_without_page(request: HttpRequest) -> str:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     filters = _inbox_filters(request)
-    qs = case_list_for_user(user=request.user, **filters)
+    qs = inbox_cases(user=request.user, **filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "filters": {k: request.GET.get(k, "") for k in INBOX_FILTERS},
+        "sla_values": SLA_CHOICES,
         "statuses": CaseStatus.choices,
         "priorities": Priority.choices,
         "teams": Team.objects.all(),
@@ -70,8 +95,171 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "role": user_role(request.user),
         "query": _query_without_page(request),
     }
-    template = "lara/_inbox_rows.html" if _is_htmx(request) else "lara/inbox.html"
-    return render(request, template, context)
+    if _is_htmx(request):
+        return render(request, "lara/_inbox_rows.html", context)
+    context["saved_views"] = saved_view_counts(request.user)
+    context["bulk_statuses"] = BULK_STATUSES
+    context["assignable_users"] = (
+        User.objects.filter(memberships__isnull=False).distinct().order_by("username").only("username")
+    )
+    return render(request, "lara/inbox.html", context)
+
+
+#: What the bulk form may set a case's status to.
+BULK_STATUSES = (
+    (CaseStatus.RESOLVED, CaseStatus.RESOLVED.label),
+    (CaseStatus.CLOSED, CaseStatus.CLOSED.label),
+)
+SLA_CHOICES = (("breached", gettext_lazy("breached")), ("due_soon", gettext_lazy("due soon")))
+TAG_RE = re.compile(r"^[\w-]{1,40}$")
+
+
+def _bulk_apply(*, request: HttpRequest, case: Case, action: str, value: str) -> bool:
+    """Apply one bulk change through the case services; False when it does not fit this case."""
+    actor = request.user
+    if action == "assign":
+        if value == "none":
+            if case.assignee_id is not None:
+                case_assign(case=case, user=None, actor=actor, reason="bulk action in the inbox")
+            return True
+        member = (
+            User.objects.filter(username=value, memberships__team_id=case.team_id).first()
+            if case.team_id
+            else None
+        )
+        if member is None:
+            return False
+        if case.assignee_id != member.pk:
+            case_assign(case=case, user=member, actor=actor, reason="bulk action in the inbox")
+        return True
+    if action == "status":
+        case_set_status(case=case, status=value, actor=actor, reason="bulk action in the inbox")
+        return True
+    if action == "tag":
+        if value not in case.tags:
+            # No tag service or event kind exists; a note event keeps the paper trail.
+            with transaction.atomic():
+                case.tags = [*case.tags, value]
+                case.save(update_fields=["tags", "updated_at"])
+                case_event_add(
+                    case=case,
+                    kind=EventKind.NOTE,
+                    actor=actor,
+                    reason=f"tag added: {value}",
+                    data={"tag": value},
+                )
+        return True
+    return False
+
+
+@login_required
+@require_POST
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """Assign, resolve / close or tag the checked cases; ids the user may not see are skipped and reported."""
+    action = request.POST.get("action", "")
+    value = (request.POST.get(action) or "").strip()
+    valid = (
+        (action == "assign" and bool(value))
+        or (action == "status" and value in dict(BULK_STATUSES))
+        or (action == "tag" and bool(TAG_RE.match(value)))
+    )
+    redirect_to = redirect(_safe_next(request, fallback=reverse("inbox")))
+    if not valid:
+        flash.error(request, _("Choose an action and a value for the checked cases."))
+        return redirect_to
+    wanted = {int(pk) for pk in request.POST.getlist("case") if pk.isdigit()}
+    if not wanted:
+        flash.error(request, _("Check at least one case."))
+        return redirect_to
+    cases = list(case_visible_to(request.user).filter(pk__in=wanted).order_by("pk"))
+    done = sum(_bulk_apply(request=request, case=case, action=action, value=value) for case in cases)
+    skipped = len(cases) - done
+    hidden = len(wanted) - len(cases)
+    flash.success(request, ngettext("%(n)d case changed.", "%(n)d cases changed.", done) % {"n": done})
+    if skipped:
+        flash.error(
+            request,
+            ngettext(
+                "%(n)d case skipped: that user is not in its team.",
+                "%(n)d cases skipped: that user is not in their team.",
+                skipped,
+            )
+            % {"n": skipped},
+        )
+    if hidden:
+        flash.error(
+            request,
+            ngettext(
+                "%(n)d case ignored: it does not exist or is not in your teams.",
+                "%(n)d cases ignored: they do not exist or are not in your teams.",
+                hidden,
+            )
+            % {"n": hidden},
+        )
+    return redirect_to
+
+
+def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
+    customer = Customer.objects.select_related("owner").filter(pk=customer_id).first()
+    if customer is None or not customer_visible(user=request.user, customer=customer):
+        raise Http404("No such customer in your teams")
+    return customer
+
+
+@login_required
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The 360° view: CRM fields, profiles, open cases and tasks, timeline, link suggestions."""
+    customer = _customer_or_404(request, customer_id)
+    if customer.merged_into_id is not None:
+        return redirect("customer", customer_id=active_customer(customer).pk)
+    page = Paginator(customer_timeline(user=request.user, customer=customer), 30).get_page(
+        request.GET.get("page")
+    )
+    suggestions = [
+        (s, s.customer_b if s.customer_a_id == customer.pk else s.customer_a)
+        for s in suggestion_list(customer_id=customer.pk)
+    ]
+    context = {
+        "customer": customer,
+        "profiles": customer.profiles.order_by("network", "handle"),
+        "open_cases": customer_open_cases(user=request.user, customer=customer)[:50],
+        "tasks": customer_open_tasks(user=request.user, customer=customer)[:50],
+        "page": page,
+        "timeline": timeline_load(list(page.object_list)),
+        "suggestions": suggestions,
+        "can_merge": user_sees_all_teams(request.user),
+    }
+    return render(request, "lara/customer.html", context)
+
+
+@login_required
+@require_POST
+def customer_suggestion(
+    request: HttpRequest, customer_id: int, suggestion_id: int, decision: str
+) -> HttpResponse:
+    """Accept (merge, leads and admins only) or reject a suggested identity link."""
+    customer = _customer_or_404(request, customer_id)
+    suggestion = suggestion_list(customer_id=customer.pk).filter(pk=suggestion_id).first()
+    if suggestion is None:
+        raise Http404("No such open suggestion for this customer")
+    if decision == "accept":
+        if not user_sees_all_teams(request.user):
+            raise PermissionDenied("Only leads and admins may merge customers")
+        try:
+            accepted = suggestion_accept(suggestion_id=suggestion.pk, actor=request.user)
+        except MergeError as exc:
+            flash.error(request, str(exc))
+            return redirect("customer", customer_id=customer.pk)
+        flash.success(request, _("The two records were merged."))
+        assert accepted.merge is not None
+        return redirect("customer", customer_id=accepted.merge.target_id)
+    try:
+        suggestion_reject(suggestion=suggestion, actor=request.user)
+    except MergeError as exc:
+        flash.error(request, str(exc))
+    else:
+        flash.success(request, _("Suggestion rejected; this pair will not be suggested again."))
+    return redirect("customer", customer_id=customer.pk)
 
 
 def _conversation(case: Any) -> list[Message]:

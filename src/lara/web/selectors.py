@@ -1,0 +1,165 @@
+"""Read what the agent screens need beyond the cases app: saved views, SLA filters, the 360° view.
+
+Everything builds on ``case_visible_to`` so a view, a count or a timeline
+never shows more than the case page would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import CharField, Count, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lara.cases.models import OPEN_STATUSES, Case, Task, TaskStatus
+from lara.cases.selectors import case_list_for_user, case_visible_to
+from lara.core.selectors import user_sees_all_teams
+from lara.customers.models import Customer
+from lara.mentions.models import Message
+
+#: "Due soon" means an unmet SLA clock runs out within this time.
+SLA_DUE_SOON = timedelta(hours=1)
+SLA_VALUES = ("breached", "due_soon")
+
+
+def _open() -> Q:
+    return Q(status__in=OPEN_STATUSES)
+
+
+def sla_q(value: str, *, now: datetime | None = None) -> Q:
+    """Open cases whose first-response or resolution clock has run out (or will soon), unmet."""
+    now = now or timezone.now()
+    first_unmet = Q(first_response_due_at__isnull=False, first_response_at__isnull=True)
+    resolution_unmet = Q(resolution_due_at__isnull=False, resolved_at__isnull=True)
+    breached = (first_unmet & Q(first_response_due_at__lt=now)) | (
+        resolution_unmet & Q(resolution_due_at__lt=now)
+    )
+    if value == "breached":
+        return _open() & breached
+    soon = now + SLA_DUE_SOON
+    due_soon = (first_unmet & Q(first_response_due_at__gte=now, first_response_due_at__lt=soon)) | (
+        resolution_unmet & Q(resolution_due_at__gte=now, resolution_due_at__lt=soon)
+    )
+    return _open() & due_soon & ~breached
+
+
+def _with_tags_text(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Expose the tags as JSON text: a portable "has tag" test on SQLite and PostgreSQL."""
+    return qs.annotate(tags_text=Cast("tags", TextField()))
+
+
+def tag_q(tag: str) -> Q:
+    return Q(tags_text__contains=f'"{tag}"')
+
+
+@dataclass(frozen=True)
+class SavedView:
+    slug: str
+    label: Any
+    q: Q
+
+
+def saved_views(user: Any, *, now: datetime | None = None) -> list[SavedView]:
+    """The inbox's saved views, each a filter on the cases the user may see."""
+    return [
+        SavedView("mine", _("My open"), _open() & Q(assignee=user)),
+        SavedView("unassigned", _("Unassigned"), _open() & Q(assignee__isnull=True)),
+        SavedView("breaching", _("Breaching SLA"), sla_q("breached", now=now)),
+        SavedView("sales-leads", _("Sales leads"), _open() & Q(team__slug="sales")),
+        SavedView("pr-watch", _("PR watch"), _open() & (Q(team__slug="pr") | tag_q("pr-watch"))),
+    ]
+
+
+def saved_view_counts(user: Any, *, now: datetime | None = None) -> list[tuple[SavedView, int]]:
+    """Count every saved view in one aggregate query."""
+    views = saved_views(user, now=now)
+    qs = _with_tags_text(case_visible_to(user).order_by())
+    counts = qs.aggregate(**{v.slug.replace("-", "_"): Count("pk", filter=v.q) for v in views})
+    return [(v, counts[v.slug.replace("-", "_")] or 0) for v in views]
+
+
+def inbox_cases(
+    *,
+    user: Any,
+    view: str | None = None,
+    sla: str | None = None,
+    tag: str | None = None,
+    now: datetime | None = None,
+    **filters: Any,
+) -> QuerySet[Case]:
+    """``case_list_for_user`` plus the web-only filters: a saved view, an SLA state, a tag."""
+    qs = case_list_for_user(user=user, **filters)
+    extra = Q()
+    if view:
+        chosen = {v.slug: v for v in saved_views(user, now=now)}.get(view)
+        if chosen is not None:
+            extra &= chosen.q
+    if sla in SLA_VALUES:
+        extra &= sla_q(sla, now=now)
+    if tag:
+        extra &= tag_q(tag)
+    if view or tag:
+        qs = _with_tags_text(qs)
+    return qs.filter(extra)
+
+
+def customer_visible(*, user: Any, customer: Customer) -> bool:
+    """Leads and admins see every customer; an agent one with at least one case they may see."""
+    if not user.is_authenticated:
+        return False
+    return user_sees_all_teams(user) or case_visible_to(user).filter(customer=customer).exists()
+
+
+def customer_open_cases(*, user: Any, customer: Customer) -> QuerySet[Case]:
+    return case_visible_to(user).filter(customer=customer, status__in=OPEN_STATUSES).order_by("-updated_at")
+
+
+def customer_open_tasks(*, user: Any, customer: Customer) -> QuerySet[Task]:
+    """Open tasks on the customer or on their cases the user may see."""
+    visible = case_visible_to(user).filter(customer=customer).values("pk")
+    return (
+        Task.objects.filter(status=TaskStatus.OPEN)
+        .filter(Q(customer=customer, case__isnull=True) | Q(case__in=visible))
+        .select_related("assignee", "case")
+        .order_by("due_at", "pk")
+    )
+
+
+def customer_timeline(*, user: Any, customer: Customer) -> QuerySet[Any]:
+    """Messages in and out and cases opened, newest first, as (entry, pk, created_at) rows.
+
+    Messages come from the customer's profiles and from the customer's cases;
+    an agent does not see messages that belong to cases outside their teams.
+    """
+    visible = case_visible_to(user).filter(customer=customer).values("pk")
+    messages = Message.objects.filter(
+        Q(author_profile__customer=customer) | Q(case_link__case__customer=customer)
+    )
+    if not user_sees_all_teams(user):
+        messages = messages.filter(Q(case_link__isnull=True) | Q(case_link__case__in=visible))
+    cases = Case.objects.filter(pk__in=visible)
+    rows_m = messages.annotate(entry=Value("message", output_field=CharField())).values_list(
+        "entry", "pk", "created_at"
+    )
+    rows_c = cases.annotate(entry=Value("case", output_field=CharField())).values_list(
+        "entry", "pk", "created_at"
+    )
+    return rows_m.order_by().union(rows_c.order_by(), all=True).order_by("-created_at", "-pk")
+
+
+def timeline_load(rows: list[tuple[str, int, datetime]]) -> list[tuple[str, Any]]:
+    """Fetch the objects for one page of timeline rows (two queries), keeping the order."""
+    message_ids = [pk for entry, pk, _at in rows if entry == "message"]
+    case_ids = [pk for entry, pk, _at in rows if entry == "case"]
+    messages = Message.objects.select_related("channel").in_bulk(message_ids)
+    cases = Case.objects.select_related("channel", "team").in_bulk(case_ids)
+    loaded: list[tuple[str, Any]] = []
+    for entry, pk, _at in rows:
+        obj = messages.get(pk) if entry == "message" else cases.get(pk)
+        if obj is not None:
+            loaded.append((entry, obj))
+    return loaded

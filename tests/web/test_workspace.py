@@ -1,0 +1,214 @@
+"""Saved views with counts, bulk actions and the customer page (the 360° view)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from lara.cases.models import Case, CaseEvent, EventKind
+from lara.core.jobs import jobs_run_pending
+from lara.customers.models import Customer, LinkSuggestion
+from lara.mentions.services import message_ingest_json
+from lara.web.selectors import saved_view_counts
+
+from ..factories import inbound
+
+
+def _login(user: Any) -> tuple[Client, str]:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    token = client.get("/").cookies["csrftoken"].value
+    return client, token
+
+
+def _case(text: str = "It is broken", **author: Any) -> Case:
+    message_ingest_json(data=inbound(text=text, **({"author": author} if author else {})))
+    jobs_run_pending()
+    case = Case.objects.latest("pk")
+    Case.objects.filter(pk=case.pk).update(assignee=None)  # routing assigned it; start from the queue
+    case.refresh_from_db()
+    return case
+
+
+def _counts(user: Any) -> dict[str, int]:
+    return {view.slug: count for view, count in saved_view_counts(user)}
+
+
+def test_saved_views_count_what_the_user_may_see(org: dict[str, Any]) -> None:
+    mine = _case()
+    breached = _case()
+    sales = _case()
+    pr = _case()
+    closed = _case()
+    past = timezone.now() - timedelta(hours=2)
+    Case.objects.filter(pk=mine.pk).update(assignee=org["alice"])
+    Case.objects.filter(pk=breached.pk).update(first_response_due_at=past, first_response_at=None)
+    Case.objects.filter(pk=sales.pk).update(team=org["sales"])
+    Case.objects.filter(pk=pr.pk).update(tags=["pr-watch"])
+    Case.objects.filter(pk=closed.pk).update(status="closed", assignee=None, first_response_due_at=past)
+
+    alice, lena = _counts(org["alice"]), _counts(org["lena"])
+
+    assert alice == {"mine": 1, "unassigned": 2, "breaching": 1, "sales-leads": 0, "pr-watch": 1}
+    assert lena == {"mine": 0, "unassigned": 3, "breaching": 1, "sales-leads": 1, "pr-watch": 1}
+
+
+def test_saved_view_counts_take_one_aggregate_query(
+    org: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    _case()
+
+    with django_assert_max_num_queries(3):  # the role, the teams, one aggregate
+        _counts(org["alice"])
+
+
+def test_saved_view_links_filter_the_inbox(org: dict[str, Any]) -> None:
+    breached = _case()
+    other = _case()
+    Case.objects.filter(pk=breached.pk).update(first_response_due_at=timezone.now() - timedelta(minutes=5))
+    client, _token = _login(org["alice"])
+
+    page = client.get("/").content.decode()
+    view = client.get("/", {"view": "breaching"}).content.decode()
+    sla = client.get("/", {"sla": "breached"}, headers={"HX-Request": "true"}).content.decode()
+
+    assert 'href="?view=breaching"' in page
+    assert breached.reference in view and other.reference not in view
+    assert breached.reference in sla and other.reference not in sla
+
+
+def test_bulk_close_skips_and_reports_cases_the_user_cannot_see(org: dict[str, Any]) -> None:
+    own = _case()
+    foreign = _case()
+    Case.objects.filter(pk=foreign.pk).update(team=org["sales"])
+    client, token = _login(org["alice"])
+
+    response = client.post(
+        "/bulk",
+        {"csrfmiddlewaretoken": token, "action": "status", "status": "closed", "case": [own.pk, foreign.pk]},
+        follow=True,
+    )
+
+    own.refresh_from_db()
+    foreign.refresh_from_db()
+    assert (own.status, foreign.status) == ("closed", "new")
+    assert CaseEvent.objects.filter(case=own, kind=EventKind.STATUS, actor=org["alice"]).count() == 1
+    text = response.content.decode()
+    assert "1 case changed." in text
+    assert "1 case ignored: it does not exist or is not in your teams." in text
+
+
+def test_bulk_assign_only_to_a_member_of_the_cases_team(org: dict[str, Any]) -> None:
+    first, second = _case(), _case()
+    client, token = _login(org["alice"])
+
+    client.post(
+        "/bulk", {"csrfmiddlewaretoken": token, "action": "assign", "assign": "alice", "case": [first.pk]}
+    )
+    response = client.post(
+        "/bulk",
+        {"csrfmiddlewaretoken": token, "action": "assign", "assign": "bob", "case": [second.pk]},
+        follow=True,
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.assignee, second.assignee) == (org["alice"], None)
+    assert CaseEvent.objects.filter(case=first, kind=EventKind.ASSIGNED).exists()
+    assert "1 case skipped: that user is not in its team." in response.content.decode()
+
+
+def test_bulk_tag_adds_the_tag_with_a_paper_trail(org: dict[str, Any]) -> None:
+    case = _case()
+    client, token = _login(org["alice"])
+
+    client.post(
+        "/bulk", {"csrfmiddlewaretoken": token, "action": "tag", "tag": "pr-watch", "case": [case.pk]}
+    )
+    client.post(
+        "/bulk", {"csrfmiddlewaretoken": token, "action": "tag", "tag": "pr-watch", "case": [case.pk]}
+    )
+
+    case.refresh_from_db()
+    assert case.tags.count("pr-watch") == 1
+    event = CaseEvent.objects.get(case=case, kind=EventKind.NOTE)
+    assert (event.actor, event.data) == (org["alice"], {"tag": "pr-watch"})
+
+
+def test_bulk_needs_csrf(org: dict[str, Any]) -> None:
+    case = _case()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org["alice"])
+
+    response = client.post("/bulk", {"action": "status", "status": "closed", "case": [case.pk]})
+
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "new"
+
+
+def test_customer_page_shows_the_360_view_to_those_who_may_see_it(org: dict[str, Any]) -> None:
+    case = _case("It is broken <b>badly</b>")
+    customer = case.customer
+    client, _token = _login(org["alice"])
+
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    case_page = client.get(f"/cases/{case.reference}/").content.decode()
+
+    assert case.reference in page
+    assert "It is broken &lt;b&gt;badly&lt;/b&gt;" in page
+    assert "Case opened" in page
+    assert f'href="/customers/{customer.pk}/"' in case_page
+    assert _login(org["bob"])[0].get(f"/customers/{customer.pk}/").status_code == 404
+    assert _login(org["oscar"])[0].get(f"/customers/{customer.pk}/").status_code == 404
+    assert _login(org["lena"])[0].get(f"/customers/{customer.pk}/").status_code == 200
+
+
+def _suggestion(org: dict[str, Any]) -> tuple[Customer, Customer, LinkSuggestion]:
+    a = _case(external_id="dana-x", name="Dana Levi").customer
+    b = _case(external_id="dana-2", name="Dana Levi").customer
+    low, high = sorted([a, b], key=lambda c: c.pk)
+    LinkSuggestion.objects.filter(customer_a=low, customer_b=high).delete()
+    return (
+        low,
+        high,
+        LinkSuggestion.objects.create(customer_a=low, customer_b=high, score=0.9, reasons=["same name"]),
+    )
+
+
+def test_an_agent_may_reject_a_suggestion_but_not_merge(org: dict[str, Any]) -> None:
+    low, _high, suggestion = _suggestion(org)
+    client, token = _login(org["alice"])
+
+    page = client.get(f"/customers/{low.pk}/").content.decode()
+    accept = client.post(
+        f"/customers/{low.pk}/suggestions/{suggestion.pk}/accept", {"csrfmiddlewaretoken": token}
+    )
+    reject = client.post(
+        f"/customers/{low.pk}/suggestions/{suggestion.pk}/reject", {"csrfmiddlewaretoken": token}
+    )
+
+    assert "Not the same person" in page and "Accept and merge" not in page
+    assert accept.status_code == 403
+    assert reject.status_code == 302
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.decided_by) == ("rejected", org["alice"])
+
+
+def test_a_lead_accepts_a_suggestion_and_the_customers_merge(org: dict[str, Any]) -> None:
+    low, high, suggestion = _suggestion(org)
+    client, token = _login(org["lena"])
+
+    response = client.post(
+        f"/customers/{high.pk}/suggestions/{suggestion.pk}/accept", {"csrfmiddlewaretoken": token}
+    )
+
+    suggestion.refresh_from_db()
+    high.refresh_from_db()
+    assert suggestion.status == "accepted"
+    assert high.merged_into_id == low.pk
+    assert response["Location"] == f"/customers/{low.pk}/"
+    assert client.get(f"/customers/{high.pk}/")["Location"] == f"/customers/{low.pk}/"
