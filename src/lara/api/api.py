@@ -309,7 +309,7 @@ def customers_list(request: HttpRequest, filters: Query[CustomerFilters], page: 
     return _page(customer_list(**filters.dict()), page)
 
 
-@api.get("/customers/{customer_id}", response=CustomerOut, tags=["customers"])
+@api.get("/customers/{int:customer_id}", response=CustomerOut, tags=["customers"])
 def customers_get(request: HttpRequest, customer_id: int) -> Any:
     customer = Customer.objects.prefetch_related("profiles").filter(pk=customer_id).first()
     if customer is None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from lara.cases.merge import MergeError, customer_merge, customer_unmerge, suggestion_accept
+from lara.cases.models import WebhookDelivery, WebhookEndpoint
+from lara.cases.outgoing import customer_payload, webhook_endpoint_create
 from lara.cases.privacy import customer_erase, customer_export
 from lara.core.models import Role
 from lara.core.selectors import user_role
 from lara.customers.models import Customer, CustomerMerge, LinkSuggestion
+from lara.customers.services import CustomerConflict, customer_upsert_by_crm_id, customers_import_csv
 from lara.customers.suggestions import suggestion_list, suggestion_reject, suggestions_compute
 
 router = Router(tags=["relate"])
@@ -218,3 +223,172 @@ def customers_erase(request: HttpRequest, customer_id: int, body: EraseIn | None
         customer=_customer(customer_id), actor=request.user, reason=body.reason if body else ""
     )
     return {"id": customer.pk, "name": customer.name, "erased": True}
+
+
+# --- CRM import and upsert ------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def _import_input(request: HttpRequest) -> tuple[str, dict[str, str], bool]:
+    """Read the CSV, the mapping and the dry-run flag from a multipart form or a JSON body."""
+    if (request.content_type or "").startswith("multipart/"):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise HttpError(422, 'send the CSV as the form field "file"')
+        if upload.size and upload.size > MAX_IMPORT_BYTES:
+            raise HttpError(413, "the file is too large")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise HttpError(422, "the file is not UTF-8 text") from exc
+        raw_mapping: Any = request.POST.get("mapping") or "{}"
+        try:
+            raw_mapping = json.loads(raw_mapping)
+        except json.JSONDecodeError as exc:
+            raise HttpError(422, "mapping must be a JSON object") from exc
+        dry_run = (request.POST.get("dry_run") or "").lower() in {"1", "true", "yes", "on"}
+    else:
+        try:
+            body = json.loads(request.body or b"{}")
+        except json.JSONDecodeError as exc:
+            raise HttpError(422, "the body is not JSON") from exc
+        if not isinstance(body, dict) or not isinstance(body.get("csv"), str):
+            raise HttpError(422, 'send {"csv": "...", "mapping": {...}, "dry_run": true} or a multipart file')
+        text, raw_mapping, dry_run = body["csv"], body.get("mapping") or {}, body.get("dry_run") is True
+    if not isinstance(raw_mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw_mapping.items()
+    ):
+        raise HttpError(422, "mapping must map the file's column names to Lara's")
+    return text, raw_mapping, dry_run
+
+
+@router.post("/customers/import", response=dict[str, Any])
+def customers_import(request: HttpRequest) -> Any:
+    """Import a CRM export (multipart ``file`` or JSON ``csv``) with a column mapping.
+
+    ``dry_run`` stores nothing and sends nothing.
+
+    The report gives counts and, per line, new / updated / conflicting / rejected with the reason.
+    """
+    _require(request, Role.LEAD, Role.ADMIN)
+    text, mapping, dry_run = _import_input(request)
+    return customers_import_csv(text=text, mapping=mapping, dry_run=dry_run).as_dict()
+
+
+class CustomerUpsertIn(Schema):
+    name: str | None = None
+    status: str | None = None
+    tier: str | None = None
+    lifetime_value: Decimal | None = None
+    company: str | None = None
+    owner: str | None = None
+    city: str | None = None
+    emails: list[str] = []
+    phones: list[str] = []
+    attributes: dict[str, Any] = {}
+
+
+@router.put("/customers/by-crm-id/{external_id}", response={200: dict[str, Any], 201: dict[str, Any]})
+def customers_upsert_by_crm_id(request: HttpRequest, external_id: str, body: CustomerUpsertIn) -> Any:
+    """Create (201) or update (200) the customer with this CRM id; fields left out stay as they are.
+
+    E-mails and phones are added and attributes merged, never wiped. 422 for
+    invalid values; 409 when an e-mail or phone belongs to another customer.
+    """
+    _require(request, Role.LEAD, Role.ADMIN)
+    sent = body.model_dump(exclude_unset=True)
+    fields = {
+        key: (str(value) if value is not None else None)
+        for key, value in sent.items()
+        if key not in {"emails", "phones", "attributes"}
+    }
+    try:
+        customer, created = customer_upsert_by_crm_id(
+            external_id=external_id,
+            fields=fields,
+            emails=body.emails,
+            phones=body.phones,
+            attributes=body.attributes,
+        )
+    except CustomerConflict as exc:
+        raise HttpError(409, str(exc)) from exc
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(201 if created else 200, customer_payload(customer))
+
+
+# --- outgoing webhooks ----------------------------------------------------------------
+
+
+class WebhookIn(Schema):
+    url: str
+    events: list[str]
+    secret: str = ""
+    active: bool = True
+    description: str = ""
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    description: str
+    created_at: datetime
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret: str
+
+
+class DeliveryOut(Schema):
+    id: int
+    uuid: str
+    event: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str
+    attempt_log: list[dict[str, Any]]
+    payload: dict[str, Any]
+    created_at: datetime
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+    @staticmethod
+    def resolve_uuid(obj: WebhookDelivery) -> str:
+        return str(obj.uuid)
+
+
+@router.get("/webhooks", response=list[WebhookOut])
+def webhooks_list(request: HttpRequest) -> Any:
+    """The endpoints that hear about customer and case events (secrets are never shown again); admins."""
+    _require(request, Role.ADMIN)
+    return list(WebhookEndpoint.objects.all())
+
+
+@router.post("/webhooks", response={201: WebhookCreatedOut})
+def webhooks_create(request: HttpRequest, body: WebhookIn) -> Any:
+    """Register an endpoint for some events; the answer shows the signing secret, this once only."""
+    _require(request, Role.ADMIN)
+    try:
+        endpoint, secret = webhook_endpoint_create(
+            url=body.url,
+            events=body.events,
+            secret=body.secret,
+            active=body.active,
+            description=body.description,
+        )
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(201, {**WebhookOut.model_validate(endpoint).model_dump(), "secret": secret})
+
+
+@router.get("/webhooks/{endpoint_id}/deliveries", response=list[DeliveryOut])
+def webhooks_deliveries(request: HttpRequest, endpoint_id: int, limit: int = 100) -> Any:
+    """The delivery log of one endpoint, newest first, with every attempt; admins."""
+    _require(request, Role.ADMIN)
+    if not WebhookEndpoint.objects.filter(pk=endpoint_id).exists():
+        raise HttpError(404, "no such webhook")
+    return list(WebhookDelivery.objects.filter(endpoint_id=endpoint_id)[: max(1, min(limit, 500))])

@@ -12,15 +12,19 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        """Plug the pipeline into ingest and the watchers into the scheduler.
+        """Plug the pipeline into ingest, webhooks into customer changes, the watchers into the scheduler.
 
         Done here so mentions and core never import cases.
         """
         from lara.core.jobs import PERIODIC_JOBS
+        from lara.customers import services as customers_services
         from lara.mentions import services as mentions_services
 
+        from .outgoing import customer_event_forward
         from .pipeline import message_enqueue_processing
 
         if message_enqueue_processing not in mentions_services.on_message_stored:
             mentions_services.on_message_stored.append(message_enqueue_processing)
+        if customer_event_forward not in customers_services.customer_event_hooks:
+            customers_services.customer_event_hooks.append(customer_event_forward)
         PERIODIC_JOBS.update(PERIODIC)

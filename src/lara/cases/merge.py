@@ -25,6 +25,7 @@ from lara.customers.models import AuditAction, Customer, CustomerMerge, LinkSugg
 from lara.customers.suggestions import match_keys_refresh
 
 from .models import Case, EventKind, Task
+from .outgoing import customer_event_forward, customer_merged_emit
 from .services import case_event_add
 
 __all__ = ["MergeError", "customer_merge", "customer_unmerge", "suggestion_accept"]
@@ -74,6 +75,7 @@ def customer_merge(
             data={"merge": merge.pk, "merged": other.pk, "choices": merge.choices, "moved": merge.moved},
         )
         match_keys_refresh(customer_ids=[target.pk, other.pk])
+        customer_merged_emit(target=target, merged=other, merge_id=merge.pk)
     return merge
 
 
@@ -139,6 +141,8 @@ def customer_unmerge(*, merge_id: int, actor: Any, reason: str = "") -> Customer
             data={"merge": merge.pk, "restored": merge.merged_id, "moved_back": merge.moved},
         )
         match_keys_refresh(customer_ids=[merge.target_id, merge.merged_id])
+        for customer in (merge.target, merge.merged):
+            customer_event_forward(event="customer.updated", customer=customer)
     return merge
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from lara.channels.models import Channel
+from lara.core.crypto import decrypt_json, encrypt_json
 from lara.core.models import Team
 from lara.customers.models import Customer
 from lara.mentions.models import Message
@@ -271,3 +272,72 @@ class SlaClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.target} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class WebhookEvent(models.TextChoices):
+    CUSTOMER_CREATED = "customer.created"
+    CUSTOMER_UPDATED = "customer.updated"
+    CUSTOMER_MERGED = "customer.merged"
+    CASE_CREATED = "case.created"
+    CASE_STATUS_CHANGED = "case.status_changed"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of another system (an existing CRM) that hears about customer and case events.
+
+    The signing secret is stored encrypted, like channel credentials.
+    """
+
+    url = models.URLField(max_length=500)
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def secret(self) -> str:
+        return str(decrypt_json(self.secret_encrypted).get("secret", ""))
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = encrypt_json({"secret": value}) if value else ""
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: a row before it is a request, with every attempt recorded.
+
+    ``uuid`` is the idempotency id the receiver sees on every attempt.
+    """
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    uuid = models.UUIDField(unique=True, editable=False)
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    attempt_log = models.JSONField(default=list, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_created")]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id} ({self.status})"

@@ -28,6 +28,7 @@ from .models import (
     Reply,
     ReplyStatus,
 )
+from .outgoing import case_created_emit, case_status_changed_emit
 from .sla import sla_clocks_start
 
 User = get_user_model()
@@ -113,6 +114,7 @@ def case_create(
         data={"team": team.name if team else None, "priority": priority},
     )
     case_attach_message(case=case, message=message)
+    case_created_emit(case=case)
     return case
 
 
@@ -156,6 +158,7 @@ def case_set_status(*, case: Case, status: str, actor: Any = None, reason: str =
     case_event_add(
         case=case, kind=EventKind.STATUS, actor=actor, reason=reason, data={"from": previous, "to": status}
     )
+    case_status_changed_emit(case=case, previous=previous, reason=reason)
     return case
 
 
