@@ -112,4 +112,5 @@ def test_channels_of_networks_without_webhooks_are_404(org: dict[str, Any]) -> N
 
     assert Client().post("/hooks/x", data=body, content_type="application/json").status_code == 404
     assert Client().post("/hooks/nope", data=body, content_type="application/json").status_code == 404
-    assert Client().get("/hooks/x").status_code == 405
+    assert Client().get("/hooks/x").status_code == 404  # no URL check for this network either
+    assert Client().put("/hooks/x", data=body).status_code == 405

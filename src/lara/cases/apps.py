@@ -19,12 +19,16 @@ class CasesConfig(AppConfig):
         from lara.core.jobs import PERIODIC_JOBS
         from lara.customers import services as customers_services
         from lara.mentions import services as mentions_services
+        from lara.mentions import webhooks as mentions_webhooks
 
         from .outgoing import customer_event_forward
         from .pipeline import message_enqueue_processing
+        from .services import reply_delivery_status
 
         if message_enqueue_processing not in mentions_services.on_message_stored:
             mentions_services.on_message_stored.append(message_enqueue_processing)
         if customer_event_forward not in customers_services.customer_event_hooks:
             customers_services.customer_event_hooks.append(customer_event_forward)
+        if reply_delivery_status not in mentions_webhooks.on_delivery_status:
+            mentions_webhooks.on_delivery_status.append(reply_delivery_status)
         PERIODIC_JOBS.update(PERIODIC)

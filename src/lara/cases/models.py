@@ -179,6 +179,10 @@ class Reply(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What the network later reported about a sent reply (WhatsApp: delivered,
+    # read, failed), so "sent" never hides a message that did not arrive.
+    delivery_status = models.CharField(max_length=20, blank=True)
+    delivery_detail = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"reply {self.pk} on {self.case} ({self.status})"

@@ -181,6 +181,16 @@ def reply_create(*, case: Case, author: Any, text: str) -> Reply:
     return reply
 
 
+def _last_inbound_at(case: Case) -> datetime | None:
+    """When the customer last wrote in this conversation (networks' 24-hour windows)."""
+    return (
+        Message.objects.filter(case_link__case=case, direction=Direction.IN)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 def reply_send(*, reply_id: int) -> Reply:
     """Send one queued reply through its channel's adapter; record every attempt.
 
@@ -200,6 +210,9 @@ def reply_send(*, reply_id: int) -> Reply:
         recipient_external_id=parent.author_external_id if parent else None,
         public=parent.public if parent else False,
         reply_id=reply.pk,
+        kind=parent.kind if parent else "",
+        last_inbound_at=_last_inbound_at(case),
+        config=dict(channel.config),
     )
     try:
         try:
@@ -208,7 +221,7 @@ def reply_send(*, reply_id: int) -> Reply:
             raise ChannelError(str(exc), permanent=True) from exc
         result = adapter_for(channel.network).send(outbound, credentials)
     except ChannelError as exc:
-        channel_mark_error(channel_id=channel.pk, error=str(exc))
+        channel_mark_error(channel_id=channel.pk, error=str(exc), auth=exc.auth)
         Reply.objects.filter(pk=reply.pk).update(last_error=str(exc))
         if not exc.permanent:
             raise
@@ -244,3 +257,22 @@ def reply_send(*, reply_id: int) -> Reply:
         case_attach_message(case=case, message=sent, actor=reply.author)
     reply.refresh_from_db()
     return reply
+
+
+def reply_delivery_status(channel_id: int, external_id: str, status: str, detail: str) -> None:
+    """Record a network's delivery receipt on the reply it concerns; a failure shows on the case."""
+    reply = (
+        Reply.objects.filter(case__channel_id=channel_id, external_id=external_id)
+        .select_related("case")
+        .first()
+    )
+    if reply is None:
+        return
+    Reply.objects.filter(pk=reply.pk).update(delivery_status=status[:20], delivery_detail=detail)
+    if status == "failed" and reply.delivery_status != "failed":
+        case_event_add(
+            case=reply.case,
+            kind=EventKind.REPLY_FAILED,
+            reason=f"the network reported the reply undelivered: {detail}",
+            data={"reply": reply.pk},
+        )

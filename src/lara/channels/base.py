@@ -35,8 +35,22 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that came with a message (an e-mail attachment, a chat image)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class InboundMessage:
-    """One message as a network delivered it, normalised."""
+    """One message as a network delivered it, normalised.
+
+    ``query_ids`` names the monitoring queries whose search found it (see
+    ``PollRequest``); messages pushed to Lara are matched against the queries
+    at ingest instead.
+    """
 
     channel: str
     external_id: str
@@ -49,6 +63,9 @@ class InboundMessage:
     thread_key: str | None = None
     public: bool = True
     raw: dict[str, Any] = field(default_factory=dict)
+    query_ids: tuple[int, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,12 @@ class OutboundReply:
     recipient_external_id: str | None
     public: bool
     reply_id: int
+    # What a network's messaging rules need: the kind of message answered
+    # (comment vs direct), when the customer last wrote (24-hour windows) and
+    # the channel's non-secret settings (e.g. a WhatsApp template name).
+    kind: str = ""
+    last_inbound_at: datetime | None = None
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,11 +94,27 @@ class SendResult:
 
 
 class ChannelError(Exception):
-    """A network refused or failed; ``permanent`` says whether retrying can help."""
+    """A network refused or failed; ``permanent`` says whether retrying can help.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    ``auth`` marks a token that expired, was revoked or lost a permission: the
+    channel then raises an alert (channel page, admin dashboard, e-mail) until
+    a call succeeds again. ``retry_after`` carries the network's own rate-limit
+    answer in seconds (``Retry-After``, ``x-rate-limit-reset``…) so Lara waits
+    that long instead of its own back-off.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        auth: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or auth
+        self.auth = auth
+        self.retry_after = retry_after
 
 
 class Adapter(Protocol):
@@ -94,11 +133,23 @@ class WebhookRequest:
 
 
 @dataclass(frozen=True)
+class HandshakeResponse:
+    """The answer to a network's subscription check (Meta verify token, X CRC)."""
+
+    status: int
+    body: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
 class WebhookResult:
     """What a delivery held: messages to store and items refused with their reason."""
 
     messages: tuple[InboundMessage, ...] = ()
     rejected: tuple[tuple[int, str], ...] = ()
+    # Delivery receipts and other events that are not messages (e.g. WhatsApp
+    # statuses): (external id of our sent message, status, detail).
+    statuses: tuple[tuple[str, str, str], ...] = ()
 
 
 class WebhookRejected(Exception):
@@ -118,12 +169,25 @@ class WebhookReceiver(Protocol):
     ) -> WebhookResult: ...
 
 
+@runtime_checkable
+class WebhookHandshake(Protocol):
+    """Implemented by networks that check a webhook URL with a GET first."""
+
+    def handshake(self, request: WebhookRequest, *, credentials: dict[str, Any]) -> HandshakeResponse: ...
+
+
 @dataclass(frozen=True)
 class PollResult:
-    """What one poll found, and the cursor to send next time (ETag, since_id…)."""
+    """What one poll found, and the cursor to send next time (ETag, since_id…).
+
+    ``rejected`` holds items the network returned that could not be parsed,
+    as (raw item, reason); they go to the dead-letter list and ``lara replay``
+    hands them to the adapter's ``parse_item`` again after a fix.
+    """
 
     messages: tuple[InboundMessage, ...]
     state: dict[str, Any]
+    rejected: tuple[tuple[dict[str, Any], str], ...] = ()
 
 
 @runtime_checkable
@@ -133,3 +197,22 @@ class Poller(Protocol):
     def poll(
         self, *, channel: str, config: dict[str, Any], credentials: dict[str, Any], state: dict[str, Any]
     ) -> PollResult: ...
+
+
+@runtime_checkable
+class ItemParser(Protocol):
+    """Implemented by pollers so a dead-lettered item can be parsed again."""
+
+    def parse_item(self, *, channel: str, item: dict[str, Any]) -> InboundMessage: ...
+
+
+@runtime_checkable
+class Checker(Protocol):
+    """Implemented by adapters so an admin's "test connection" says exactly what is wrong.
+
+    Returns a short description of what was reached ("connected as @volta");
+    raises ChannelError with the precise reason (bad token, missing
+    permission, unreachable) otherwise.
+    """
+
+    def check(self, *, config: dict[str, Any], credentials: dict[str, Any]) -> str: ...

@@ -51,6 +51,12 @@ class Channel(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Set when the network said the token expired, was revoked or lost a
+    # permission; cleared by the next success. The alert e-mail goes once.
+    auth_failed_at = models.DateTimeField(null=True, blank=True)
+    auth_alerted_at = models.DateTimeField(null=True, blank=True)
+    # The network's rate limit: no poll before this time.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

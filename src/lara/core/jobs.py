@@ -84,9 +84,12 @@ def job_run(job_id: int) -> bool:
     except Exception as exc:
         failed = job.attempts >= settings.LARA_JOB_MAX_ATTEMPTS
         log.exception("job %s %s failed (attempt %s)", job.pk, job.task, job.attempts)
+        # A rate-limited network says how long to wait (retry_after, seconds).
+        asked = getattr(exc, "retry_after", None)
+        wait = timedelta(seconds=float(asked)) if asked else _backoff(job.attempts)
         Job.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED if failed else JobStatus.QUEUED,
-            run_after=timezone.now() + _backoff(job.attempts),
+            run_after=timezone.now() + wait,
             lease_until=None,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             finished_at=timezone.now() if failed else None,

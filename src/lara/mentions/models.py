@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ class Message(models.Model):
     kind = models.CharField(max_length=10)
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.IN)
     public = models.BooleanField(default=True)
+    subject = models.CharField(max_length=500, blank=True)
     text = models.TextField()
     url = models.URLField(max_length=2000, blank=True)
     thread_key = models.CharField(max_length=255, blank=True)
@@ -51,6 +54,9 @@ class Message(models.Model):
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.RECEIVED)
     is_spam = models.BooleanField(default=False)
     needs_action = models.BooleanField(default=False)
+    queries: models.ManyToManyField[MonitoringQuery, Any] = models.ManyToManyField(
+        "MonitoringQuery", blank=True, related_name="messages"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -66,3 +72,73 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel.slug}:{self.external_id}"
+
+
+class MonitoringQuery(models.Model):
+    """A listening query: what to search for on the networks that can search.
+
+    Search-capable pollers (X recent search, Reddit, Mastodon hashtags,
+    Bluesky) run it on the channels listed; every stored message, pushed or
+    polled, is also matched against it at ingest, so the mentions stream can
+    be filtered by query whichever way the message arrived. Syntax: words
+    (all must appear), "quoted phrases", ``OR`` between alternatives,
+    ``-word`` to exclude, ``#hashtag``.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    query = models.CharField(max_length=500)
+    languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes; empty = any")
+    channels = models.ManyToManyField(Channel, blank=True, related_name="monitoring_queries")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "monitoring queries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attachment(models.Model):
+    """A file that came with a message, kept with it (capped by LARA_ATTACHMENT_MAX_BYTES)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class DeadLetter(models.Model):
+    """A delivery or polled item that could not be parsed, kept with the error for ``lara replay``.
+
+    ``source`` is ``webhook`` (the whole request: headers and body, replayed
+    through the adapter's ``receive``, so signatures are checked again and
+    items already stored are duplicates) or ``poll`` (one raw item, replayed
+    through the adapter's ``parse_item``).
+    """
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook"
+        POLL = "poll"
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="dead_letters")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    payload = models.JSONField()
+    error = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replay_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.channel.slug} {self.source} {self.created_at:%Y-%m-%d %H:%M}"

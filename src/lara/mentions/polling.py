@@ -21,6 +21,7 @@ from lara.channels.services import channel_mark_error, channel_mark_success
 from lara.core.jobs import job_enqueue
 from lara.core.models import Job, JobStatus
 
+from .models import DeadLetter, MonitoringQuery
 from .services import IngestResult, message_ingest
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def channels_poll_due() -> int:
         due = channel.last_polled_at is None or channel.last_polled_at <= now - timedelta(
             seconds=channel.poll_interval_seconds
         )
+        if channel.next_poll_at and channel.next_poll_at > now:  # the network asked us to wait
+            due = False
         waiting = Job.objects.filter(
             task=POLL_TASK, args=[channel.pk], status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
         ).exists()
@@ -62,19 +65,37 @@ def channel_poll(channel_id: int) -> list[IngestResult]:
     poller = _poller(channel.network)
     if poller is None or not channel.enabled:
         return []
-    Channel.objects.filter(pk=channel.pk).update(last_polled_at=timezone.now())
+    Channel.objects.filter(pk=channel.pk).update(last_polled_at=timezone.now(), next_poll_at=None)
     try:
         result = poller.poll(
             channel=channel.slug,
-            config=channel.config,
+            config=channel_poll_config(channel),
             credentials=channel.credentials,
             state=channel.poll_state,
         )
     except ChannelError as exc:
-        channel_mark_error(channel_id=channel.pk, error=str(exc))
+        channel_mark_error(channel_id=channel.pk, error=str(exc), auth=exc.auth)
+        if exc.retry_after:
+            wait = timezone.now() + timedelta(seconds=exc.retry_after)
+            Channel.objects.filter(pk=channel.pk).update(next_poll_at=wait)
         log.warning("poll of channel %s failed: %s", channel.slug, exc)
         return []
     results = [message_ingest(message=m) for m in result.messages]
+    for item, reason in result.rejected:
+        DeadLetter.objects.create(channel=channel, source=DeadLetter.Source.POLL, payload=item, error=reason)
     Channel.objects.filter(pk=channel.pk).update(poll_state=result.state)
     channel_mark_success(channel_id=channel.pk)
     return results
+
+
+def channel_poll_config(channel: Channel) -> dict[str, object]:
+    """The channel's settings plus the monitoring queries to run on it.
+
+    Each query is ``{"id", "name", "query", "languages"}``; a search-capable
+    poller runs each and keeps one cursor per query id in its state.
+    """
+    queries = [
+        {"id": q.pk, "name": q.name, "query": q.query, "languages": list(q.languages)}
+        for q in MonitoringQuery.objects.filter(enabled=True, channels=channel).order_by("pk")
+    ]
+    return {**channel.config, "queries": queries}

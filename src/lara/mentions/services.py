@@ -13,7 +13,11 @@ from lara.channels.base import InboundMessage
 from lara.channels.models import Channel
 from lara.channels.schemas import inbound_parse
 
-from .models import Message
+from .models import Attachment, Message, MonitoringQuery
+from .queries import query_matches
+
+#: Larger attachments are kept as a name and size only, with a note in ``raw``.
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class Outcome(enum.StrEnum):
@@ -76,6 +80,7 @@ def message_ingest(*, message: InboundMessage) -> IngestResult:
                 external_id=message.external_id,
                 kind=message.kind,
                 public=message.public,
+                subject=message.subject[:500],
                 text=message.text,
                 url=message.url,
                 thread_key=message.thread_key or "",
@@ -91,6 +96,8 @@ def message_ingest(*, message: InboundMessage) -> IngestResult:
                 created_at=message.created_at,
                 raw=message.raw,
             )
+            _keep_attachments(stored, message)
+            stored.queries.set(_queries_for(message, channel))
             for hook in on_message_stored:
                 hook(stored.pk)
     except IntegrityError:
@@ -98,6 +105,32 @@ def message_ingest(*, message: InboundMessage) -> IngestResult:
         found = existing.values_list("pk", flat=True).first()
         return IngestResult(Outcome.DUPLICATE, message_id=found)
     return IngestResult(Outcome.CREATED, message_id=stored.pk)
+
+
+def _keep_attachments(stored: Message, message: InboundMessage) -> None:
+    for item in message.attachments:
+        kept = item.data if len(item.data) <= ATTACHMENT_MAX_BYTES else b""
+        Attachment.objects.create(
+            message=stored,
+            filename=item.filename[:255],
+            content_type=item.content_type[:120],
+            size=len(item.data),
+            data=kept,
+        )
+
+
+def _queries_for(message: InboundMessage, channel: Channel) -> list[int]:
+    """The queries whose search found the message, plus every enabled query its text matches."""
+    found = set(message.query_ids)
+    haystack = f"{message.subject}\n{message.text}"
+    for pk, query in MonitoringQuery.objects.filter(enabled=True).values_list("pk", "query"):
+        if pk not in found:
+            try:
+                if query_matches(query, haystack):
+                    found.add(pk)
+            except ValueError:  # a malformed query is refused when saved; never block ingest
+                continue
+    return sorted(MonitoringQuery.objects.filter(pk__in=found).values_list("pk", flat=True))
 
 
 def message_ingest_json(*, data: Any, default_channel: str | None = None) -> IngestResult:

@@ -26,7 +26,8 @@ class ApiAdapter:
         url = credentials.get("callback_url")
         if not url:
             raise ChannelError("this api channel has no callback_url to deliver replies to", permanent=True)
-        body = json.dumps({"type": "reply", **asdict(reply)}, sort_keys=True).encode("utf-8")
+        payload = {k: v for k, v in asdict(reply).items() if k not in ("config", "last_inbound_at")}
+        body = json.dumps({"type": "reply", **payload}, sort_keys=True).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         secret = credentials.get("secret")
         if secret:
