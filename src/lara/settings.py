@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "lara.web.filters.correction_choices",
             ],
         },
     }
@@ -178,6 +179,9 @@ CELERY_BEAT_SCHEDULE = {
 LARA_JOB_LEASE_SECONDS = int(env("LARA_JOB_LEASE_SECONDS", "300"))
 LARA_JOB_MAX_ATTEMPTS = int(env("LARA_JOB_MAX_ATTEMPTS", "8"))
 LARA_WORKER_THREADS = int(env("LARA_WORKER_THREADS", "2"))
+# Web server processes of `lara run`. Page rendering is CPU-bound Python, so
+# one process serves one core; two keep the inbox fast for a team of agents.
+LARA_WEB_WORKERS = int(env("LARA_WEB_WORKERS", "2"))
 
 # Reminder e-mails. Without LARA_EMAIL_HOST they are printed to the console
 # (the embedded install has no mail server); tests use Django's locmem backend.
@@ -202,6 +206,16 @@ LARA_NETWORKS = {
     "rss": "lara.channels.rss.adapter.RssAdapter",
     "telegram": "lara.channels.telegram.adapter.TelegramAdapter",
     "mastodon": "lara.channels.mastodon.adapter.MastodonAdapter",
+    "facebook": "lara.channels.facebook.adapter.FacebookAdapter",
+    "instagram": "lara.channels.instagram.adapter.InstagramAdapter",
+    "whatsapp": "lara.channels.whatsapp.adapter.WhatsAppAdapter",
+    "twitter": "lara.channels.twitter.adapter.TwitterAdapter",
+    "bluesky": "lara.channels.bluesky.adapter.BlueskyAdapter",
+    "email": "lara.channels.email.adapter.EmailAdapter",
+    "chat": "lara.channels.chat.adapter.ChatAdapter",
+    "reddit": "lara.channels.reddit.adapter.RedditAdapter",
+    "discourse": "lara.channels.discourse.adapter.DiscourseAdapter",
+    "reviews": "lara.channels.reviews.adapter.ReviewsAdapter",
 }
 
 # The analyzer sits behind a protocol; tests may swap in a fake.
@@ -213,6 +227,22 @@ LARA_LANGUAGES = [c.strip() for c in env("LARA_LANGUAGES", "").split(",") if c.s
 LARA_LIVE_POLL_SECONDS = float(env("LARA_LIVE_POLL_SECONDS", "0.5"))
 LARA_LIVE_STREAM_SECONDS = float(env("LARA_LIVE_STREAM_SECONDS", "60"))
 
+# Relate: "connect your accounts" links, raw payload retention, webhook targets, imports.
+LARA_PUBLIC_URL = env("LARA_PUBLIC_URL", "").rstrip("/")  # links sent to customers; else the agent's host
+LARA_CONSENT_LINK_HOURS = float(env("LARA_CONSENT_LINK_HOURS", "72"))
+LARA_RAW_RETENTION_DAYS = int(env("LARA_RAW_RETENTION_DAYS", "90"))  # 0 = keep raw payloads forever
+LARA_WEBHOOK_ALLOW_PRIVATE = env_bool("LARA_WEBHOOK_ALLOW_PRIVATE")  # loopback/private webhook URLs
+LARA_IMPORT_INLINE_ROWS = int(env("LARA_IMPORT_INLINE_ROWS", "1000"))  # larger CSVs run as a job
+
+# Act: what a customer's message after a case was closed does (reopen | new_linked;
+# a channel's config["after_close"] wins), and after how many days it is always a
+# new linked case; the engagement policy's approval step for public replies.
+LARA_AFTER_CLOSE = env("LARA_AFTER_CLOSE", "reopen")
+LARA_AFTER_CLOSE_WINDOW_DAYS = float(env("LARA_AFTER_CLOSE_WINDOW_DAYS", "7"))
+LARA_APPROVAL_FOLLOWERS = int(env("LARA_APPROVAL_FOLLOWERS", "10000"))
+LARA_BLOCKED_WORDS = [w.strip() for w in env("LARA_BLOCKED_WORDS", "").split(",") if w.strip()]
+LARA_BRAND = env("LARA_BRAND", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -220,6 +250,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LARA_LOG_LEVEL", "INFO")},
     # httpx logs every request URL at INFO, and some networks (Telegram) put
-    # the token in the URL: keep those lines out of the logs.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    # the token in the URL: keep those lines out of the logs. tweepy and
+    # oauthlib log request headers and signatures at DEBUG.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "tweepy": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
+        "requests_oauthlib": {"level": "WARNING"},
+    },
 }

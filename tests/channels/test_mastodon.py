@@ -42,6 +42,8 @@ class _Instance(QuietHandler):
         path = self._record({k: v for k, v in parse_qs(urlsplit(self.path).query).items()})
         if _Instance.unauthorized:
             self.send_json(401, {"error": "The access token is invalid"})
+        elif path == "/api/v1/accounts/verify_credentials":
+            self.send_json(200, _fixture("verify_credentials.json"))
         elif path == "/api/v1/notifications":
             since = parse_qs(urlsplit(self.path).query).get("since_id", ["0"])[0]
             self.send_json(
@@ -146,3 +148,29 @@ def test_replying_to_a_deleted_status_fails_for_good(instance: str) -> None:
         MastodonAdapter().send(_reply("999"), {"api_base_url": instance, "access_token": "tok-123"})
 
     assert caught.value.permanent is True
+
+
+def test_the_connection_check_names_the_account(instance: str) -> None:
+    said = MastodonAdapter().check(config={"api_base_url": instance}, credentials={"access_token": "tok-123"})
+
+    assert said == "connected as @volta"
+    method, path, _, headers = _Instance.requests[-1]
+    assert (method, path, headers.get("Authorization")) == (
+        "GET",
+        "/api/v1/accounts/verify_credentials",
+        "Bearer tok-123",
+    )
+
+
+def test_the_connection_check_says_the_token_was_refused(instance: str) -> None:
+    _Instance.unauthorized = True
+
+    with pytest.raises(ChannelError, match=r"^Mastodon refused the token: ") as caught:
+        MastodonAdapter().check(config={"api_base_url": instance}, credentials={"access_token": "revoked"})
+
+    assert caught.value.auth is True
+
+
+def test_the_connection_check_needs_the_instance_and_a_token() -> None:
+    with pytest.raises(ChannelError, match="needs its api_base_url and an access_token"):
+        MastodonAdapter().check(config={}, credentials={"access_token": "tok-123"})

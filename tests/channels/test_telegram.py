@@ -97,6 +97,7 @@ def test_the_webhook_refuses_a_wrong_secret(tg: Channel) -> None:
 class _BotApi(QuietHandler):
     calls: list[tuple[str, dict[str, Any]]] = []
     fail_with: tuple[int, str] | None = None
+    unauthorized = False
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -104,7 +105,9 @@ class _BotApi(QuietHandler):
         params = {k: v[0] for k, v in parse_qs(raw).items()}  # the SDK posts form fields
         method = self.path.rsplit("/", 1)[-1]
         _BotApi.calls.append((method, params))
-        if method == "getMe":
+        if method == "getMe" and _BotApi.unauthorized:
+            status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        elif method == "getMe":
             me = {
                 "id": 8000000001,
                 "is_bot": True,
@@ -122,7 +125,7 @@ class _BotApi(QuietHandler):
 
 @pytest.fixture
 def bot_api() -> Iterator[str]:
-    _BotApi.calls, _BotApi.fail_with = [], None
+    _BotApi.calls, _BotApi.fail_with, _BotApi.unauthorized = [], None, False
     with serving(_BotApi) as base:
         yield f"{base}/bot"
 
@@ -165,3 +168,43 @@ def test_a_server_error_can_be_retried(bot_api: str) -> None:
         TelegramAdapter().send(_reply(), {"bot_token": TOKEN, "api_base_url": bot_api})
 
     assert caught.value.permanent is False
+
+
+def test_the_connection_check_names_the_bot(bot_api: str) -> None:
+    said = TelegramAdapter().check(
+        config={"api_base_url": bot_api}, credentials={"bot_token": TOKEN, "webhook_secret": SECRET}
+    )
+
+    assert said == "connected as @volta_support_bot"
+    assert [method for method, _ in _BotApi.calls][-1] == "getMe"
+
+
+def test_the_connection_check_warns_when_the_webhook_secret_is_missing(bot_api: str) -> None:
+    said = TelegramAdapter().check(config={"api_base_url": bot_api}, credentials={"bot_token": TOKEN})
+
+    assert said == "connected as @volta_support_bot (no webhook_secret yet: updates are refused)"
+
+
+def test_the_connection_check_says_the_token_was_refused(bot_api: str) -> None:
+    _BotApi.unauthorized = True
+
+    with pytest.raises(ChannelError) as caught:
+        TelegramAdapter().check(config={"api_base_url": bot_api}, credentials={"bot_token": TOKEN})
+
+    assert str(caught.value) == "Telegram refused the bot token: it was revoked, or is mistyped"
+    assert TOKEN not in str(caught.value)
+    assert caught.value.auth is True
+
+
+def test_the_connection_check_says_when_telegram_is_unreachable() -> None:
+    with pytest.raises(ChannelError, match=r"^Telegram unreachable: ") as caught:
+        TelegramAdapter().check(
+            config={"api_base_url": "http://127.0.0.1:9/bot"}, credentials={"bot_token": TOKEN}
+        )
+
+    assert caught.value.auth is False
+
+
+def test_the_connection_check_needs_a_token() -> None:
+    with pytest.raises(ChannelError, match=r"^this Telegram channel has no bot_token$"):
+        TelegramAdapter().check(config={}, credentials={})

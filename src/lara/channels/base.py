@@ -85,6 +85,10 @@ class OutboundReply:
     kind: str = ""
     last_inbound_at: datetime | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    # The answered message's link and subject: "answer on the site: <url>" for
+    # networks without a reply API, "Re: <subject>" for e-mail.
+    url: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ class Network(models.TextChoices):
     BLUESKY = "bluesky", "Bluesky"
     REVIEWS = "reviews", "Review site"
     RSS = "rss", "Forum / blog feed"
+    DISCOURSE = "discourse", "Discourse forum"
     EMAIL = "email", "Email"
     CHAT = "chat", "Web chat"
 

@@ -15,5 +15,8 @@ def adapter_for(network: str) -> Adapter:
     path = settings.LARA_NETWORKS.get(network)
     if path is None:
         raise ChannelError(f"no outbound connector is installed for network {network!r}", permanent=True)
-    adapter: Adapter = import_string(path)()
+    try:
+        adapter: Adapter = import_string(path)()
+    except ImportError as exc:  # one broken connector must not stop every other channel
+        raise ChannelError(f"the connector for network {network!r} failed to load: {exc}", permanent=True) from exc
     return adapter

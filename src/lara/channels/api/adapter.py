@@ -21,13 +21,25 @@ from lara.channels.base import ChannelError, OutboundReply, SendResult
 class ApiAdapter:
     network = "api"
     timeout = 10.0
+    credential_fields = ("callback_url", "secret")
+    config_fields: tuple[str, ...] = ()
+    field_help = {
+        "callback_url": "where Lara POSTs the brand's replies; empty = this channel only receives",
+        "secret": "signs each callback body: X-Lara-Signature: sha256=<HMAC-SHA256 hex>",
+    }
 
-    def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult:
+    def check(self, *, config: dict[str, Any], credentials: dict[str, Any]) -> str:
+        """POST a signed ``{"type": "ping"}`` to the callback, as replies will be posted."""
         url = credentials.get("callback_url")
         if not url:
-            raise ChannelError("this api channel has no callback_url to deliver replies to", permanent=True)
-        payload = {k: v for k, v in asdict(reply).items() if k not in ("config", "last_inbound_at")}
-        body = json.dumps({"type": "reply", **payload}, sort_keys=True).encode("utf-8")
+            return "no callback_url: messages can be posted in, replies are not delivered"
+        response = self._post(url, {"type": "ping"}, credentials, what="ping")
+        return f"callback reachable: HTTP {response.status_code}"
+
+    def _post(
+        self, url: str, data: dict[str, Any], credentials: dict[str, Any], *, what: str
+    ) -> httpx.Response:
+        body = json.dumps(data, sort_keys=True).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         secret = credentials.get("secret")
         if secret:
@@ -38,9 +50,19 @@ class ApiAdapter:
         except httpx.HTTPError as exc:
             raise ChannelError(f"callback unreachable: {exc}") from exc
         if response.status_code in (401, 403, 404, 410):
-            raise ChannelError(f"callback refused the reply: HTTP {response.status_code}", permanent=True)
+            raise ChannelError(f"callback refused the {what}: HTTP {response.status_code}", permanent=True)
         if response.status_code >= 300:
             raise ChannelError(f"callback failed: HTTP {response.status_code}")
+        return response
+
+    def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult:
+        url = credentials.get("callback_url")
+        if not url:
+            raise ChannelError("this api channel has no callback_url to deliver replies to", permanent=True)
+        payload = {
+            k: v for k, v in asdict(reply).items() if k not in ("config", "last_inbound_at", "url", "subject")
+        }
+        response = self._post(url, {"type": "reply", **payload}, credentials, what="reply")
         try:
             external_id = str(response.json().get("id") or f"api-reply-{reply.reply_id}")
         except ValueError:

@@ -66,7 +66,37 @@ def entries_to_messages(channel: str, feed: Any) -> tuple[InboundMessage, ...]:
 
 class RssAdapter:
     network = "rss"
+    outbound = False  # feeds are answered on the site: the Act side makes a task with the link
     timeout = 20.0
+    credential_fields: tuple[str, ...] = ()
+    config_fields = ("feed_url",)
+    field_help = {
+        "feed_url": "the forum's or blog's RSS or Atom address, e.g. https://forum.example/c/volta.atom"
+    }
+
+    def check(self, *, config: dict[str, Any], credentials: dict[str, Any]) -> str:
+        """Fetch and parse the feed once, without keeping anything."""
+        url = config.get("feed_url")
+        if not url:
+            raise ChannelError("this feed channel has no feed_url configured", permanent=True)
+        response = self._get(url, {"User-Agent": "Lara feed reader"})
+        feed = feedparser.parse(response.content)
+        if not feed.entries and (feed.bozo or not feed.version):
+            reason = feed.get("bozo_exception") or "no RSS or Atom document at this address"
+            raise ChannelError(f"not a readable feed: {reason}", permanent=True)
+        title = (feed.feed.get("title") or url).strip()
+        return f"feed readable: {title} ({len(feed.entries)} entries)"
+
+    def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        try:
+            response = httpx.get(url, headers=headers, timeout=self.timeout, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise ChannelError(f"feed unreachable: {exc}") from exc
+        if response.status_code in (401, 403, 404, 410):
+            raise ChannelError(f"feed refused: HTTP {response.status_code}", permanent=True)
+        if response.status_code >= 300 and response.status_code != 304:
+            raise ChannelError(f"feed failed: HTTP {response.status_code}")
+        return response
 
     def poll(
         self, *, channel: str, config: dict[str, Any], credentials: dict[str, Any], state: dict[str, Any]
@@ -79,16 +109,9 @@ class RssAdapter:
             headers["If-None-Match"] = state["etag"]
         if state.get("last_modified"):
             headers["If-Modified-Since"] = state["last_modified"]
-        try:
-            response = httpx.get(url, headers=headers, timeout=self.timeout, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise ChannelError(f"feed unreachable: {exc}") from exc
+        response = self._get(url, headers)
         if response.status_code == 304:
             return PollResult(messages=(), state=state)
-        if response.status_code in (401, 403, 404, 410):
-            raise ChannelError(f"feed refused: HTTP {response.status_code}", permanent=True)
-        if response.status_code >= 300:
-            raise ChannelError(f"feed failed: HTTP {response.status_code}")
         feed = feedparser.parse(response.content)
         if feed.bozo and not feed.entries:
             raise ChannelError(f"not a readable feed: {feed.get('bozo_exception')}")

@@ -31,6 +31,8 @@ from lara.channels.base import (
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
 DEFAULT_API = "https://api.telegram.org/bot"
+# The SDK's InvalidToken message quotes the token itself; this one never does.
+TOKEN_REFUSED = "Telegram refused the bot token: it was revoked, or is mistyped"  # noqa: S105
 
 
 def message_id(chat_id: int, msg_id: int) -> str:
@@ -71,6 +73,30 @@ def update_to_message(channel: str, data: dict[str, Any]) -> InboundMessage | No
 
 class TelegramAdapter:
     network = "telegram"
+    credential_fields = ("bot_token", "webhook_secret")
+    config_fields = ("api_base_url",)
+    field_help = {
+        "bot_token": "the token @BotFather gave the bot, e.g. 123456:ABC-DEF…",
+        "webhook_secret": "any random string; pass it to setWebhook as secret_token",
+        "api_base_url": "only for a self-hosted Bot API server; empty = https://api.telegram.org/bot",
+    }
+
+    def check(self, *, config: dict[str, Any], credentials: dict[str, Any]) -> str:
+        """Call getMe: it proves the token and names the bot the customers talk to."""
+        token = credentials.get("bot_token")
+        if not token:
+            raise ChannelError("this Telegram channel has no bot_token", permanent=True)
+        base = config.get("api_base_url") or credentials.get("api_base_url") or DEFAULT_API
+        try:
+            me = asyncio.run(_get_me(telegram.Bot(token, base_url=base)))
+        except InvalidToken as exc:
+            raise ChannelError(TOKEN_REFUSED, auth=True) from exc
+        except Forbidden as exc:
+            raise ChannelError(f"Telegram refused: {exc}", auth=True) from exc
+        except (NetworkError, TelegramError) as exc:
+            raise ChannelError(f"Telegram unreachable: {exc}") from exc
+        missing = "" if credentials.get("webhook_secret") else " (no webhook_secret yet: updates are refused)"
+        return f"connected as @{me.username}{missing}"
 
     def receive(self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]) -> WebhookResult:
         secret = credentials.get("webhook_secret")
@@ -92,10 +118,13 @@ class TelegramAdapter:
         if not reply.in_reply_to or ":" not in reply.in_reply_to:
             raise ChannelError("no Telegram message to reply to", permanent=True)
         chat_id, _, msg_id = reply.in_reply_to.rpartition(":")
-        bot = telegram.Bot(token, base_url=credentials.get("api_base_url") or DEFAULT_API)
+        base = credentials.get("api_base_url") or reply.config.get("api_base_url") or DEFAULT_API
+        bot = telegram.Bot(token, base_url=base)
         try:
             sent = asyncio.run(_send(bot, int(chat_id), int(msg_id), reply.text))
-        except (Forbidden, InvalidToken) as exc:
+        except InvalidToken as exc:
+            raise ChannelError(TOKEN_REFUSED, auth=True) from exc
+        except Forbidden as exc:
             raise ChannelError(f"Telegram refused: {exc}", permanent=True) from exc
         except BadRequest as exc:
             raise ChannelError(f"Telegram rejected the message: {exc}", permanent=True) from exc
@@ -109,3 +138,8 @@ async def _send(bot: telegram.Bot, chat_id: int, reply_to: int, text: str) -> te
         return await bot.send_message(
             chat_id=chat_id, text=text, reply_parameters=telegram.ReplyParameters(message_id=reply_to)
         )
+
+
+async def _get_me(bot: telegram.Bot) -> telegram.User:
+    async with bot:
+        return await bot.get_me()

@@ -33,6 +33,17 @@ def sign(secret: str, body: bytes) -> str:
 
 class WebhookAdapter:
     network = "webhook"
+    credential_fields = ("secret",)
+    config_fields: tuple[str, ...] = ()
+    field_help = {
+        "secret": "shared with the sender, who signs each body: X-Lara-Signature: sha256=<HMAC-SHA256 hex>"
+    }
+
+    def check(self, *, config: dict[str, Any], credentials: dict[str, Any]) -> str:
+        """Nothing to call: the sender calls Lara. Say whether a signed delivery can get in."""
+        if not credentials.get("secret"):
+            raise ChannelError("no secret set: every delivery is refused until one is", permanent=True)
+        return "ready: deliveries signed with the channel's secret are accepted"
 
     def receive(self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]) -> WebhookResult:
         secret = credentials.get("secret")

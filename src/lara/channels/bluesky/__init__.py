@@ -1,0 +1,1 @@
+"""Bluesky: mentions, replies and searches polled over XRPC with the atproto SDK; replies posted in thread."""

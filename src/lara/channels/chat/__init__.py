@@ -1,0 +1,1 @@
+"""The web chat channel: visitors write from a widget on the brand's own site."""

@@ -1,0 +1,1 @@
+"""Reddit: username mentions, searches and watched subreddits in; comment replies out."""
