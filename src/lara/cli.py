@@ -237,6 +237,14 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
     evaluate.set_defaults(func=cmd_eval)
 
+    from lara.mentions.replay_cli import replay_command_add
+
+    replay_command_add(sub)
+
+    from lara.mentions.review_import_cli import import_reviews_command_add
+
+    import_reviews_command_add(sub)
+
     manage = sub.add_parser("manage", help="run a Django management command (migrate, shell…)")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -141,3 +141,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"to {self.user}: {self.text[:40]}"
+
+
+class SettingsChange(models.Model):
+    """Record who changed which setting, when, and the values before and after.
+
+    Settings screens (channels, teams, routing rules, SLA policies, queries)
+    write one row per save; secrets never enter ``before``/``after`` (a
+    credential shows as "set" / "not set"), so the log itself leaks nothing.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    area = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=20)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["area", "-created_at"], name="settingschange_area")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.action} {self.object_repr} by {self.actor}"
