@@ -91,12 +91,17 @@ def test_a_server_error_is_retried(org: dict[str, Any], callback: str) -> None:
     assert (job.status, job.attempts) == ("queued", 1)
 
 
-def test_a_network_without_a_connector_fails_the_reply_honestly(org: dict[str, Any]) -> None:
-    message_ingest_json(data=inbound(text="Is it broken?"))
-    jobs_run_pending()
+def test_a_network_without_a_connector_fails_the_reply_honestly(org: dict[str, Any], settings: Any) -> None:
+    settings.LARA_NETWORKS = {k: v for k, v in settings.LARA_NETWORKS.items() if k != "twitter"}
+    adapter_for.cache_clear()
+    try:
+        message_ingest_json(data=inbound(text="Is it broken?"))
+        jobs_run_pending()
 
-    reply_create(case=Case.objects.get(), author=org["alice"], text="Hi")
-    jobs_run_pending()
+        reply_create(case=Case.objects.get(), author=org["alice"], text="Hi")
+        jobs_run_pending()
+    finally:
+        adapter_for.cache_clear()
 
     assert Reply.objects.get().last_error == "no outbound connector is installed for network 'twitter'"
 

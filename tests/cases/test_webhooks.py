@@ -42,7 +42,8 @@ class _CRM(QuietHandler):
 
 
 @pytest.fixture
-def crm_url() -> Any:
+def crm_url(settings: Any) -> Any:
+    settings.LARA_WEBHOOK_ALLOW_PRIVATE = True  # the test CRM listens on loopback
     _CRM.received, _CRM.statuses = [], []
     with serving(_CRM) as base:
         yield f"{base}/lara-hook"
@@ -134,7 +135,7 @@ def test_a_410_fails_the_delivery_for_good(org: dict[str, Any], crm_url: str) ->
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 1, 410)
     assert delivery.last_error.startswith("HTTP 410")
     assert len(_CRM.received) == 1
-    assert Job.objects.get().status == JobStatus.DONE
+    assert Job.objects.get(task="lara.cases.outgoing.deliver_webhook_task").status == JobStatus.DONE
 
 
 def test_the_last_allowed_attempt_marks_the_delivery_failed(
@@ -211,3 +212,52 @@ def test_admins_register_webhooks_and_read_the_delivery_log(org: dict[str, Any],
         ("customer.created", "delivered", 1, 200)
     ]
     assert _client(org["lena"]).get(f"/api/webhooks/{endpoint.pk}/deliveries").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[fe80::1]/hook",
+    ],
+)
+def test_webhook_urls_cannot_target_loopback_private_or_link_local_addresses(
+    org: dict[str, Any], url: str
+) -> None:
+    with pytest.raises(ValueError, match="loopback, private or link-local address"):
+        webhook_endpoint_create(url=url, events=["case.created"])
+
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_api_refuses_a_private_webhook_url_with_the_reason(org: dict[str, Any]) -> None:
+    admin = UserFactory(username="root", is_superuser=True)
+    body = {"url": "http://169.254.169.254/", "events": ["case.created"]}
+
+    response = _client(admin).post("/api/webhooks", data=json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "169.254.169.254 resolves to 169.254.169.254, a loopback, private or link-local address; "
+        "set LARA_WEBHOOK_ALLOW_PRIVATE=1 to allow it"
+    )
+
+
+def test_a_delivery_to_an_endpoint_that_became_private_fails_without_a_request(
+    org: dict[str, Any], crm_url: str, settings: Any
+) -> None:
+    _endpoint(crm_url, "customer.created")
+    settings.LARA_WEBHOOK_ALLOW_PRIVATE = False  # e.g. the setting was removed after registration
+
+    customer_upsert_by_crm_id(external_id="CRM-9", fields={"name": "Ada"})
+    jobs_run_pending()
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error.startswith("refused: 127.0.0.1 resolves to 127.0.0.1")
+    assert _CRM.received == []

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 PERIODIC = {
     "lara.cases.tasks.check_sla_task": 60,
     "lara.cases.tasks.send_task_reminders_task": 60,
+    "lara.cases.tasks.wake_snoozed_task": 60,
 }
 
 

@@ -46,6 +46,10 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
     language = models.CharField(max_length=8, blank=True)
+    # The latest inbound message's analysis, kept on the case so the inbox can
+    # filter 100,000 cases by sentiment and type on an index, without a join.
+    sentiment = models.CharField(max_length=10, blank=True)
+    message_type = models.CharField(max_length=12, blank=True)
     tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -53,6 +57,16 @@ class Case(models.Model):
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Act: a snoozed case is pending until this moment (the SLA clocks keep running);
+    # a case opened after another was closed, or split out of one, links back to it;
+    # a case merged into another is closed and points at the one that took its messages.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    linked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="linked_cases"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases"
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -61,6 +75,11 @@ class Case(models.Model):
             models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
             models.Index(fields=["channel", "conversation_key"], name="case_conversation"),
+            # The inbox's order: walking this index finds the first page of a
+            # filtered list without sorting every matching case.
+            models.Index(fields=["-updated_at", "-id"], name="case_updated_desc"),
+            models.Index(fields=["sentiment", "status"], name="case_sentiment_status"),
+            models.Index(fields=["message_type", "status"], name="case_type_status"),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +115,17 @@ class EventKind(models.TextChoices):
     TASK_DONE = "task_done"
     CUSTOMER_MERGED = "customer_merged"
     CUSTOMER_UNMERGED = "customer_unmerged"
+    SNOOZED = "snoozed"
+    WOKE = "woke"
+    REOPENED = "reopened"
+    LINKED = "linked"
+    CASE_MERGED = "case_merged"
+    CASE_SPLIT = "case_split"
+    ESCALATED = "escalated"
+    APPROVAL_REQUESTED = "approval_requested"
+    REPLY_APPROVED = "reply_approved"
+    REPLY_REJECTED = "reply_rejected"
+    RULE_ACTION = "rule_action"
 
 
 class CaseEvent(models.Model):
@@ -144,6 +174,7 @@ class Task(models.Model):
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    details = models.TextField(blank=True, help_text="e.g. the link to answer on and the drafted text")
 
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"], name="task_status_due")]
@@ -156,6 +187,8 @@ class ReplyStatus(models.TextChoices):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    REJECTED = "rejected"
 
 
 class Reply(models.Model):
@@ -170,7 +203,7 @@ class Reply(models.Model):
     )
     text = models.TextField()
     automatic = models.BooleanField(default=False, help_text="sent by Lara, e.g. out of hours")
-    status = models.CharField(max_length=8, choices=ReplyStatus.choices, default=ReplyStatus.QUEUED)
+    status = models.CharField(max_length=20, choices=ReplyStatus.choices, default=ReplyStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     external_id = models.CharField(max_length=255, blank=True)
@@ -183,9 +216,63 @@ class Reply(models.Model):
     # read, failed), so "sent" never hides a message that did not arrive.
     delivery_status = models.CharField(max_length=20, blank=True)
     delivery_detail = models.TextField(blank=True)
+    # The engagement policy's approval step: why a lead must look, who did, and their reason.
+    approval_reason = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(max_length=500, blank=True)
 
     def __str__(self) -> str:
         return f"reply {self.pk} on {self.case} ({self.status})"
+
+
+class CaseNote(models.Model):
+    """A private note on a case, for colleagues only; never sent to the customer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    mentioned = models.JSONField(default=list, blank=True, help_text="usernames notified")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.case}"
+
+
+class SavedReply(models.Model):
+    """A reusable answer with variables, shared with a team (or everyone) or personal to its owner."""
+
+    name = models.CharField(max_length=120)
+    language = models.CharField(max_length=8, default="en")
+    text = models.TextField()
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_replies",
+        help_text="set = personal to this user; empty = shared",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language", "name", "pk"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RoutingRule(models.Model):
@@ -193,7 +280,11 @@ class RoutingRule(models.Model):
 
     ``conditions`` is a list of ``{"field", "op", "value"}``; ``match`` says
     whether all or any must hold. ``actions`` keys: team (slug), priority,
-    tags, skill (required of the assignee), create_case, mark_spam, no_action.
+    tags, skill (required of the assignee), create_case, mark_spam, no_action,
+    and the case actions (``lara.cases.rule_actions``): assign (a username),
+    auto_reply (a shared saved reply's name or id), task (``{"title",
+    "due_hours", "assignee", "only_if_unassigned"}``), notify (usernames and/or
+    "team_leads"), escalate (true).
     """
 
     name = models.CharField(max_length=120)
@@ -219,14 +310,19 @@ class RoutingDecision(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     priority = models.CharField(max_length=2, blank=True)
     created_case = models.BooleanField(default=False)
+    # What each case action of the rules did, refusals included:
+    # [{"rule", "action", "done", "detail"}], e.g. "assign to bob skipped: not in team Sales".
+    actions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
 
 class SlaPolicy(models.Model):
     """Say how fast cases of some priorities (on one channel or all) must be answered.
 
-    Targets are minutes of the case channel's business hours; the policy for a
-    channel wins over the one for all channels (``channel`` null).
+    Targets are minutes of the case channel's business hours (or of calendar
+    time when ``business_hours_only`` is off); the policy for a channel wins
+    over the one for all channels (``channel`` null), then one for the case's
+    team over the one for every team.
     """
 
     name = models.CharField(max_length=120)
@@ -238,6 +334,11 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField()
     warn_before_minutes = models.PositiveIntegerField(default=0)
     enabled = models.BooleanField(default=True)
+    # False = count calendar time, 24/7 (a PR crisis does not wait for Monday).
+    business_hours_only = models.BooleanField(default=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="empty = all"
+    )
 
     class Meta:
         ordering = ["pk"]

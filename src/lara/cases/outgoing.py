@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import uuid
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -122,12 +125,43 @@ def case_status_changed_emit(*, case: Case, previous: str, reason: str = "") -> 
 # --- endpoints ------------------------------------------------------------------------
 
 
+UNRESOLVED = "cannot resolve the host"
+
+
+def webhook_url_refusal(url: str) -> str:
+    """Say why Lara must not POST to this URL ("" when it may).
+
+    A webhook URL is typed by an admin but fetched by the server, so without
+    this check it could reach the server's own loopback services, the
+    private network or a cloud metadata address (169.254.169.254). Every
+    address the host resolves to must be public, unless
+    ``LARA_WEBHOOK_ALLOW_PRIVATE`` is set (tests, an on-premise CRM).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "url must start with http:// or https:// and name a host"
+    if settings.LARA_WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return f"{UNRESOLVED} {parts.hostname}"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            return (
+                f"{parts.hostname} resolves to {address}, a loopback, private or link-local address; "
+                "set LARA_WEBHOOK_ALLOW_PRIVATE=1 to allow it"
+            )
+    return ""
+
+
 def webhook_endpoint_create(
     *, url: str, events: list[str], secret: str = "", active: bool = True, description: str = ""
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; return it and its signing secret (generated when not given)."""
-    if not url.startswith(("http://", "https://")):
-        raise ValueError("url must start with http:// or https://")
+    if refusal := webhook_url_refusal(url):
+        raise ValueError(refusal)
     if not events:
         raise ValueError(f"choose at least one event among {', '.join(EVENTS)}")
     unknown = sorted(set(events) - set(EVENTS))
@@ -193,6 +227,16 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery:
     except ValueError as exc:  # the encryption key changed: retrying cannot help
         _record(delivery, code=None, error=str(exc), status=DeliveryStatus.FAILED)
         return _reloaded(delivery)
+    # Checked again on every attempt: the host may resolve elsewhere since it was registered.
+    if refusal := webhook_url_refusal(endpoint.url):
+        unresolved = refusal.startswith(UNRESOLVED)  # DNS may be back on the next attempt
+        failed = not unresolved or last_chance
+        _record(
+            delivery, code=None, error=f"refused: {refusal}", status=DeliveryStatus.FAILED if failed else None
+        )
+        if failed:
+            return _reloaded(delivery)
+        raise WebhookError(refusal)
     body = webhook_body(delivery)
     headers = {
         "Content-Type": "application/json",

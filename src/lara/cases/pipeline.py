@@ -15,15 +15,17 @@ from lara.analysis.models import Analysis
 from lara.analysis.services import message_analyze
 from lara.core.jobs import job_enqueue
 from lara.core.models import Team
+from lara.customers.segments import customer_segments
 from lara.customers.services import AuthorFacts, profile_resolve
-from lara.mentions.models import Message, Stage
+from lara.mentions.models import Direction, Message, Stage
 
 from .acknowledge import case_acknowledge_out_of_hours
-from .assignment import assignee_pick
+from .after_close import case_after_close, case_link, case_reopen
+from .consent import consent_code_check
 from .models import CaseMessage, EventKind, RoutingDecision, RoutingRule
 from .routing import RuleSpec, evaluate
+from .rule_actions import route_actions_apply, route_actions_skipped
 from .services import (
-    case_assign,
     case_attach_message,
     case_create,
     case_event_add,
@@ -59,7 +61,14 @@ def message_relate(*, message_id: int) -> None:
         message.author_profile = profile
         message.stage = Stage.RELATED
         message.save(update_fields=["author_profile", "stage"])
+        consent_code_check(message=message)  # "LARA-XXXXXX" from another account: the customer links them
         case = case_open_for_conversation(message=message)
+        if case is None and message.direction == Direction.IN:
+            after = case_after_close(message=message)
+            if after is not None and after.action in ("join", "reopen"):
+                case = after.case
+                if after.action == "reopen":
+                    case_reopen(case=case, message=message)
         if case is not None and not CaseMessage.objects.filter(message=message).exists():
             case_attach_message(case=case, message=message)
             case_acknowledge_out_of_hours(case=case, message=message)
@@ -73,7 +82,7 @@ def rule_specs() -> list[RuleSpec]:
 
 
 def message_facts(message: Message, analysis: Analysis) -> dict[str, Any]:
-    """Flatten what the pipeline knows into the fields routing rules can test."""
+    """Flatten what the pipeline knows into the fields routing rules can test (segments aside)."""
     customer = message.author_profile.customer if message.author_profile else None
     return {
         "channel": message.channel.slug,
@@ -96,7 +105,37 @@ def message_facts(message: Message, analysis: Analysis) -> dict[str, Any]:
         "vip": customer.is_vip if customer else False,
         "action_required": analysis.action_required,
         "in_business_hours": calendar_for(message.channel).is_open(message.created_at),
+        "entities": list(analysis.entities or []),
+        # Prefetch ``queries`` when building facts for many messages (the preview does).
+        "query": [q.name for q in message.queries.all()],
+        "keywords": f"{message.subject}\n{message.text}" if message.subject else message.text,
     }
+
+
+def rules_ask_for(specs: list[RuleSpec], field_name: str) -> bool:
+    return any(c.get("field") == field_name for r in specs for c in r.conditions)
+
+
+def route_facts(
+    message: Message,
+    analysis: Analysis,
+    specs: list[RuleSpec],
+    *,
+    segments: dict[int, list[str]] | None = None,
+) -> dict[str, Any]:
+    """The facts the rules see: ``message_facts`` plus the customer's segments when a rule asks.
+
+    Membership costs one query per segment, so it is computed only then;
+    ``segments`` caches it by customer id across many messages (the preview).
+    """
+    facts = message_facts(message, analysis)
+    if message.author_profile and rules_ask_for(specs, "segment"):
+        customer = message.author_profile.customer
+        cache = segments if segments is not None else {}
+        if customer.pk not in cache:
+            cache[customer.pk] = [s.slug for s in customer_segments(customer)]
+        facts["segment"] = cache[customer.pk]
+    return facts
 
 
 def message_route(*, message_id: int) -> None:
@@ -111,17 +150,30 @@ def message_route(*, message_id: int) -> None:
             Message.objects.filter(pk=message.pk).update(stage=Stage.ROUTED)
             return
         analysis = message.analysis
-        outcome = evaluate(rule_specs(), message_facts(message, analysis))
+        specs = rule_specs()
+        outcome = evaluate(specs, route_facts(message, analysis, specs))
         team = Team.objects.filter(slug=outcome.team).first() if outcome.team else None
         priority = outcome.priority or analysis.priority
         create = analysis.action_required if outcome.create_case is None else outcome.create_case
-        RoutingDecision.objects.create(
-            message=message, rules=outcome.rules, team=team, priority=priority, created_case=create
+        # The customer wrote again after the case was closed: always a case, linked to the old one.
+        after = case_after_close(message=message) if message.direction == Direction.IN else None
+        previous = after.case if after is not None and after.action == "link" else None
+        if previous is not None and not outcome.mark_spam:
+            create = True
+            team = team or previous.team
+        opens_case = create and message.author_profile is not None
+        decision = RoutingDecision.objects.create(
+            message=message,
+            rules=outcome.rules,
+            team=team,
+            priority=priority,
+            created_case=create,
+            actions=[] if opens_case else route_actions_skipped(outcome=outcome, why="no case was opened"),
         )
         Message.objects.filter(pk=message.pk).update(
             stage=Stage.ROUTED, is_spam=outcome.mark_spam, needs_action=create
         )
-        if not create or message.author_profile is None:
+        if not opens_case or message.author_profile is None:
             return
         rule_names = ", ".join(r["name"] for r in outcome.rules) or "no rule matched"
         case = case_create(
@@ -133,22 +185,17 @@ def message_route(*, message_id: int) -> None:
             tags=outcome.tags,
             reason=f"{analysis.priority_reason}; rules: {rule_names}",
         )
+        if previous is not None:
+            case_link(case=case, previous=previous, reason="the customer wrote after it was closed")
         case_event_add(
             case=case,
             kind=EventKind.ROUTED,
             reason=rule_names,
             data={"team": team.name if team else None, "rules": outcome.rules},
         )
-        if team is None:
-            case_event_add(case=case, kind=EventKind.UNASSIGNED, reason="no rule chose a team")
-        else:
-            pick = assignee_pick(
-                team=team, language=analysis.language, customer=case.customer, skill=outcome.skill
-            )
-            if pick.user is not None:
-                case_assign(case=case, user=pick.user, reason=pick.reason)
-            else:
-                case_event_add(case=case, kind=EventKind.UNASSIGNED, reason=pick.reason)
+        decision.actions = route_actions_apply(case=case, outcome=outcome, language=analysis.language)
+        if decision.actions:
+            decision.save(update_fields=["actions"])
         case_acknowledge_out_of_hours(case=case, message=message)
 
 

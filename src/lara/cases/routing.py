@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lara.channels.query_syntax import matches as query_text_matches
+
 OPS = ("eq", "ne", "in", "not_in", "gte", "lte", "contains_any", "is_true", "is_false")
 
 FIELDS = (
@@ -33,12 +35,56 @@ FIELDS = (
     "vip",
     "action_required",
     "in_business_hours",
+    # The slugs of the customer's segments; "in"/"eq" hold when the customer is in any of them.
+    "segment",
+    # The catalogue entities the analysis found ({"name", "kind"}); a value names one or a kind.
+    "entities",
+    # The names of the monitoring queries that matched the message.
+    "query",
+    # The message's subject and text, tested with the monitoring-query syntax (word prefixes, OR, -word).
+    "keywords",
 )
+
+#: Fields holding a set: eq/in/contains_any hold when any wanted value is in it, ne/not_in when none is.
+SET_FIELDS = frozenset({"segment", "entities", "query", "keywords"})
+POSITIVE_SET_OPS = frozenset({"eq", "in", "contains_any"})
+NEGATIVE_SET_OPS = frozenset({"ne", "not_in"})
+
+#: The actions that do something to the case once it exists (``RuleAct``), in the order they run.
+CASE_ACTIONS = ("escalate", "assign", "task", "notify", "auto_reply")
+
+
+def _members(field_name: str, actual: Any) -> set[str]:
+    """What a set field holds, folded for comparison (entities: each one's name and kind)."""
+    if field_name == "entities":
+        found: set[str] = set()
+        for entity in actual or ():
+            if isinstance(entity, Mapping):
+                found.update(str(entity.get(k, "")).casefold() for k in ("name", "kind"))
+            else:
+                found.add(str(entity).casefold())
+        return found - {""}
+    if field_name == "segment":
+        return {str(v) for v in actual or ()}
+    return {str(v).casefold() for v in actual or ()}
+
+
+def _set_holds(field_name: str, op: str, value: Any, actual: Any) -> bool:
+    wanted = [value] if isinstance(value, str) else list(value or [])
+    if field_name == "keywords":
+        # A malformed query (saved around the editor) matches nothing rather than stopping routing.
+        hit = any(query_text_matches(str(q), str(actual or "")) for q in wanted)
+    else:
+        have = _members(field_name, actual)
+        hit = any((str(v) if field_name == "segment" else str(v).casefold()) in have for v in wanted)
+    return not hit if op in NEGATIVE_SET_OPS else hit
 
 
 def _holds(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     op, value = cond.get("op", "eq"), cond.get("value")
     actual = facts.get(cond["field"])
+    if cond["field"] in SET_FIELDS and op in POSITIVE_SET_OPS | NEGATIVE_SET_OPS:
+        return _set_holds(cond["field"], op, value, actual)
     if op == "eq":
         return bool(actual == value)
     if op == "ne":
@@ -70,9 +116,24 @@ def rule_matches(match: str, conditions: Iterable[Mapping[str, Any]], facts: Map
     return all(results) if match == "all" else any(results)
 
 
+@dataclass(frozen=True)
+class RuleAct:
+    """One case action a matching rule asked for, with the rule's name for the paper trail."""
+
+    action: str
+    value: Any
+    rule: str
+    rule_id: int | None = None
+
+
 @dataclass
 class Outcome:
-    """What the matching rules decided, merged in order (a later rule may add tags)."""
+    """What the matching rules decided, merged in order (a later rule may add tags).
+
+    ``acts`` holds the case actions: the first rule to assign, auto-reply or
+    escalate wins (like team and priority); every matching rule's tasks and
+    notifications are kept.
+    """
 
     team: str | None = None
     priority: str | None = None
@@ -81,6 +142,24 @@ class Outcome:
     mark_spam: bool = False
     skill: str | None = None
     rules: list[dict[str, Any]] = field(default_factory=list)
+    acts: list[RuleAct] = field(default_factory=list)
+
+    def act(self, action: str) -> list[RuleAct]:
+        return [a for a in self.acts if a.action == action]
+
+
+FIRST_WINS = frozenset({"assign", "auto_reply", "escalate"})
+
+
+def _acts_of(rule: RuleSpec, outcome: Outcome) -> None:
+    for action in CASE_ACTIONS:
+        value = rule.actions.get(action)
+        if value in (None, False, "", [], {}):
+            continue
+        if action in FIRST_WINS and outcome.act(action):
+            continue
+        values = value if action == "task" and isinstance(value, list) else [value]
+        outcome.acts.extend(RuleAct(action, v, rule.name, rule.id) for v in values)
 
 
 @dataclass(frozen=True)
@@ -114,6 +193,7 @@ def evaluate(rules: Iterable[RuleSpec], facts: Mapping[str, Any]) -> Outcome:
             outcome.create_case = False
         if acts.get("no_action"):
             outcome.create_case = False
+        _acts_of(rule, outcome)
         if rule.stop:
             break
     return outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from lara.core.selectors import user_sees_all_teams, user_team_ids
@@ -13,19 +13,32 @@ from lara.core.selectors import user_sees_all_teams, user_team_ids
 from .models import Case, Task, TaskStatus
 
 
-def case_visible_to(user: Any) -> QuerySet[Case]:
-    """Agents see their teams' cases and their own; leads and admins see all."""
+def case_visible_to(user: Any, *, ordered_scan: bool = False) -> QuerySet[Case]:
+    """Agents see their teams' cases and their own; leads and admins see all.
+
+    ``ordered_scan`` is for fetching one page of a list ordered by
+    ``updated_at``: it writes the agent's team/assignee test so no index can
+    serve it (``team_id + 0``). Otherwise the planner collects every open case
+    of the team through the team index and sorts them all (64 ms with 100,000
+    cases) instead of walking the ``updated_at`` index until the page is full
+    (0.2 ms). Counts must not use it: they are fastest on the team index.
+    """
     qs = Case.objects.select_related("team", "assignee", "channel", "customer")
     if not user.is_authenticated:
         return qs.none()
     if user_sees_all_teams(user):
         return qs
+    if ordered_scan:
+        return qs.alias(team_scan=F("team_id") + 0, assignee_scan=F("assignee_id") + 0).filter(
+            Q(team_scan__in=user_team_ids(user)) | Q(assignee_scan=user.pk)
+        )
     return qs.filter(Q(team_id__in=user_team_ids(user)) | Q(assignee=user))
 
 
 def case_list_for_user(
     *,
     user: Any,
+    ordered_scan: bool = False,
     reference: str | None = None,
     status: str | None = None,
     priority: str | None = None,
@@ -35,7 +48,7 @@ def case_list_for_user(
     language: str | None = None,
     customer: int | None = None,
 ) -> QuerySet[Case]:
-    qs = case_visible_to(user)
+    qs = case_visible_to(user, ordered_scan=ordered_scan)
     if reference:
         qs = qs.filter(reference=reference)
     if status:

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from lara.analysis.models import Analysis
 from lara.channels.base import ChannelError, OutboundReply
 from lara.channels.registry import adapter_for
 from lara.channels.services import channel_mark_error, channel_mark_success
+from lara.core.bell import bell_ring_on_commit
 from lara.core.jobs import job_enqueue
 from lara.core.models import Team
 from lara.customers.models import Customer
@@ -46,20 +48,26 @@ def case_event_add(
     data: dict[str, Any] | None = None,
     reason: str = "",
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, kind=kind, actor=actor, message=message, data=data or {}, reason=reason[:500]
     )
+    bell_ring_on_commit()  # every case change writes an event: the live pages look at once
+    return event
 
 
 def case_open_for_conversation(*, message: Message) -> Case | None:
-    """Return the open case this message's conversation already has, if any."""
+    """Return the open case this message's conversation already has, if any.
+
+    When a case was split, the original (not linked from another) keeps the
+    conversation: the split-out case holds only the messages moved into it.
+    """
     return (
         Case.objects.filter(
             channel_id=message.channel_id,
             conversation_key=message.conversation_key,
             status__in=OPEN_STATUSES,
         )
-        .order_by("-pk")
+        .order_by(F("linked_from").asc(nulls_first=True), "-pk")
         .first()
     )
 
@@ -74,10 +82,25 @@ def case_attach_message(*, case: Case, message: Message, actor: Any = None) -> N
         actor=actor,
         message=message,
     )
+    if inbound and case.snoozed_until is not None:
+        # A customer's message ends a snooze at once: the waiting was for them.
+        case.snoozed_until = None
+        case.save(update_fields=["snoozed_until", "updated_at"])
+        case_event_add(case=case, kind=EventKind.WOKE, message=message, reason="the customer wrote again")
+    fields = ["updated_at"]
+    if inbound and (labels := _labels_of(message)) is not None:
+        case.sentiment, case.message_type = labels
+        fields += ["sentiment", "message_type"]
     if inbound and case.status == CaseStatus.PENDING:
+        case.save(update_fields=fields)
         case_set_status(case=case, status=CaseStatus.OPEN, reason="the customer wrote again")
     else:
-        case.save(update_fields=["updated_at"])
+        case.save(update_fields=fields)
+
+
+def _labels_of(message: Message) -> tuple[str, str] | None:
+    """The message's sentiment and type, which the case shows and the inbox filters by."""
+    return Analysis.objects.filter(message=message).values_list("sentiment", "type").first()
 
 
 def case_create(
@@ -97,7 +120,7 @@ def case_create(
         customer=customer,
         channel_id=message.channel_id,
         conversation_key=message.conversation_key,
-        subject=message.text[:120],
+        subject=(message.subject or message.text)[:120],
         priority=priority,
         team=team,
         language=language,
@@ -162,23 +185,45 @@ def case_set_status(*, case: Case, status: str, actor: Any = None, reason: str =
     return case
 
 
-def reply_create(*, case: Case, author: Any, text: str) -> Reply:
-    """Queue a reply in the agent's transaction; a worker sends it where the customer spoke."""
+def reply_create(*, case: Case, author: Any, text: str, reason: str = "") -> Reply:
+    """Queue a reply in the agent's transaction; a worker sends it where the customer spoke.
+
+    ``compose.reply_checks`` refuses it first (empty, over the network's
+    limit, a network that takes no replies) or says the engagement policy
+    holds it: then it is stored ``awaiting_approval`` and nothing is queued
+    until a lead approves (``approval``). ``author`` None is Lara's own
+    automatic reply (a routing rule's): it is marked automatic and, like the
+    out-of-hours acknowledgement, does not count as the team's first response.
+    """
+    from .compose import reply_checks, reply_hold
+
     text = text.strip()
-    if not text:
-        raise ValueError("a reply needs some text")
-    last_in = (
-        Message.objects.filter(case_link__case=case, direction=Direction.IN).order_by("-created_at").first()
-    )
+    last_in, reasons = reply_checks(case=case, author=author, text=text)
+    automatic = author is None
     with transaction.atomic():
-        reply = Reply.objects.create(case=case, in_reply_to=last_in, author=author, text=text)
-        case_event_add(case=case, kind=EventKind.REPLY_QUEUED, actor=author, data={"reply": reply.pk})
+        if reasons:
+            return reply_hold(case=case, author=author, text=text, parent=last_in, reasons=reasons)
+        reply = Reply.objects.create(
+            case=case, in_reply_to=last_in, author=author, text=text, automatic=automatic
+        )
+        data: dict[str, Any] = {"reply": reply.pk, "automatic": True} if automatic else {"reply": reply.pk}
+        case_event_add(case=case, kind=EventKind.REPLY_QUEUED, actor=author, data=data, reason=reason)
+        reply_queue(reply=reply)
+    return reply
+
+
+def reply_queue(*, reply: Reply) -> None:
+    """Start the send job and count the case as answered (call inside the transaction).
+
+    An automatic reply only starts the job: the customer still waits for a person.
+    """
+    case = reply.case
+    if not reply.automatic:
         if case.first_response_at is None:
             case.first_response_at = timezone.now()
         case.status = CaseStatus.PENDING
         case.save(update_fields=["first_response_at", "status", "updated_at"])
-        job_enqueue(task="lara.cases.tasks.send_reply_task", args=[reply.pk])
-    return reply
+    job_enqueue(task="lara.cases.tasks.send_reply_task", args=[reply.pk])
 
 
 def _last_inbound_at(case: Case) -> datetime | None:
@@ -213,6 +258,8 @@ def reply_send(*, reply_id: int) -> Reply:
         kind=parent.kind if parent else "",
         last_inbound_at=_last_inbound_at(case),
         config=dict(channel.config),
+        url=parent.url if parent else "",
+        subject=parent.subject if parent else "",
     )
     try:
         try:

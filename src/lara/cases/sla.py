@@ -45,24 +45,30 @@ def calendar_for(channel: Channel) -> Calendar:
         return Calendar.always_open()
 
 
-def sla_policy_for(*, priority: str, channel_id: int) -> SlaPolicy | None:
-    """Pick the enabled policy naming this priority: the channel's own before the general one."""
-    candidates = SlaPolicy.objects.filter(enabled=True).filter(
-        Q(channel_id=channel_id) | Q(channel__isnull=True)
+def sla_policy_for(*, priority: str, channel_id: int, team_id: int | None = None) -> SlaPolicy | None:
+    """Pick the enabled policy naming this priority: the channel's own before the general one,
+    then the case team's own before the one for every team."""
+    candidates = (
+        SlaPolicy.objects.filter(enabled=True)
+        .filter(Q(channel_id=channel_id) | Q(channel__isnull=True))
+        .filter(Q(team_id=team_id) | Q(team__isnull=True) if team_id else Q(team__isnull=True))
     )
     matching = [p for p in candidates if priority in (p.priorities or [])]
-    matching.sort(key=lambda p: (p.channel_id is None, p.pk))
+    matching.sort(key=lambda p: (p.channel_id is None, p.team_id is None, p.pk))
     return matching[0] if matching else None
 
 
-def sla_plan(*, priority: str, channel: Channel, start: datetime) -> SlaPlan:
-    """Compute both targets from ``start``; with no policy, the wall-clock SLA_HOURS."""
-    policy = sla_policy_for(priority=priority, channel_id=channel.pk)
+def sla_plan(*, priority: str, channel: Channel, start: datetime, team_id: int | None = None) -> SlaPlan:
+    """Compute both targets from ``start``; with no policy, the wall-clock SLA_HOURS.
+
+    A policy with ``business_hours_only`` off counts calendar time, 24/7.
+    """
+    policy = sla_policy_for(priority=priority, channel_id=channel.pk, team_id=team_id)
     if policy is None:
         first_h, resolve_h = SLA_HOURS.get(priority, SLA_HOURS["P3"])
         first_due, resolve_due = start + timedelta(hours=first_h), start + timedelta(hours=resolve_h)
         return SlaPlan(None, first_due, first_due, resolve_due, resolve_due)
-    calendar = calendar_for(channel)
+    calendar = calendar_for(channel) if policy.business_hours_only else Calendar.always_open()
     warn = timedelta(minutes=policy.warn_before_minutes)
     first = timedelta(minutes=policy.first_response_minutes)
     resolve = timedelta(minutes=policy.resolution_minutes)
@@ -81,7 +87,7 @@ def sla_plan(*, priority: str, channel: Channel, start: datetime) -> SlaPlan:
 
 def sla_clocks_start(*, case: Case, start: datetime) -> SlaPlan:
     """Set the case's due times and write its two clocks (call inside case creation)."""
-    plan = sla_plan(priority=case.priority, channel=case.channel, start=start)
+    plan = sla_plan(priority=case.priority, channel=case.channel, start=start, team_id=case.team_id)
     case.first_response_due_at = plan.first_response_due_at
     case.resolution_due_at = plan.resolution_due_at
     case.save(update_fields=["first_response_due_at", "resolution_due_at"])

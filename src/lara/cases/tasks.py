@@ -8,6 +8,7 @@ from .escalation import sla_check
 from .pipeline import message_process
 from .reminders import task_reminders_send
 from .services import reply_send
+from .snooze import cases_wake_due
 
 
 def process_message_task(message_id: int) -> None:
@@ -26,3 +27,8 @@ def check_sla_task() -> None:
 def send_task_reminders_task() -> None:
     """Periodic: remind assignees of tasks that have come due, once each."""
     task_reminders_send(now=timezone.now())
+
+
+def wake_snoozed_task() -> None:
+    """Periodic: wake the cases whose snooze has ended."""
+    cases_wake_due(now=timezone.now())
