@@ -77,7 +77,8 @@ def test_a_celery_worker_on_redis_routes_an_ingested_message(
     message_ingest_json(data=inbound(text="It is broken"))
 
     assert _wait_for(lambda: Message.objects.get().stage == Stage.ROUTED)
-    assert _wait_for(lambda: Job.objects.get().status == JobStatus.DONE)
+    pipeline = Job.objects.filter(task="lara.cases.tasks.process_message_task")
+    assert _wait_for(lambda: pipeline.get().status == JobStatus.DONE)
     assert Message.objects.get().case_link.case.team == org["service"]
 
 

@@ -98,6 +98,9 @@ def test_agents_see_suggestions_reject_for_good_and_leads_accept_into_a_merge(or
     SocialProfile.objects.create(network="x", external_id="1", handle="@avimiz", customer=other)
     SocialProfile.objects.create(network="instagram", external_id="2", handle="avimiz", customer=fb)
     match_keys_refresh(customer_ids=[crm.pk, fb.pk, other.pk])  # the services do this on every write
+    assert _client(org["alice"]).get(f"/api/customers/{fb.pk}/suggestions").json() == []  # GET only reads
+    assert LinkSuggestion.objects.count() == 0
+    suggestions_compute(customer_id=fb.pk)  # the background job the services enqueue
 
     body = _client(org["alice"]).get(f"/api/customers/{fb.pk}/suggestions").json()
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -17,9 +19,10 @@ from lara.cases.outgoing import customer_payload, webhook_endpoint_create
 from lara.cases.privacy import customer_erase, customer_export
 from lara.core.models import Role
 from lara.core.selectors import user_role
+from lara.customers.imports import customer_import_start, import_rows_count
 from lara.customers.models import Customer, CustomerMerge, LinkSuggestion
 from lara.customers.services import CustomerConflict, customer_upsert_by_crm_id, customers_import_csv
-from lara.customers.suggestions import suggestion_list, suggestion_reject, suggestions_compute
+from lara.customers.suggestions import suggestion_list, suggestion_reject
 
 router = Router(tags=["relate"])
 
@@ -157,10 +160,12 @@ def _decision_out(suggestion: LinkSuggestion) -> dict[str, Any]:
 
 @router.get("/customers/{customer_id}/suggestions", response=list[SuggestionOut])
 def customers_suggestions(request: HttpRequest, customer_id: int) -> Any:
-    """Customers who may be the same person, best first, with the reasons."""
+    """Customers who may be the same person, best first, with the reasons.
+
+    Read-only: suggestions are computed in the background when a customer
+    changes and periodically for everyone, never on a GET.
+    """
     customer = _customer(customer_id)
-    if customer.merged_into_id is None:
-        suggestions_compute(customer_id=customer.pk)
     return [_suggestion_out(s, customer.pk) for s in suggestion_list(customer_id=customer.pk)]
 
 
@@ -263,16 +268,32 @@ def _import_input(request: HttpRequest) -> tuple[str, dict[str, str], bool]:
     return text, raw_mapping, dry_run
 
 
-@router.post("/customers/import", response=dict[str, Any])
-def customers_import(request: HttpRequest) -> Any:
+@router.post("/customers/import", response={200: dict[str, Any], 202: dict[str, Any]})
+def customers_import(request: HttpRequest, background: bool = False) -> Any:
     """Import a CRM export (multipart ``file`` or JSON ``csv``) with a column mapping.
 
     ``dry_run`` stores nothing and sends nothing.
 
     The report gives counts and, per line, new / updated / conflicting / rejected with the reason.
+    A file of more than ``LARA_IMPORT_INLINE_ROWS`` rows (or ``?background=true``) runs as a
+    background job instead: the answer is 202 with the import's id and ``progress_url`` (a
+    page with a progress bar); ``GET /api/customers/imports/{id}`` gives the report when done.
     """
     _require(request, Role.LEAD, Role.ADMIN)
     text, mapping, dry_run = _import_input(request)
+    if background or import_rows_count(text) > settings.LARA_IMPORT_INLINE_ROWS:
+        with transaction.atomic():
+            run = customer_import_start(text=text, mapping=mapping, dry_run=dry_run, actor=request.user)
+        return Status(
+            202,
+            {
+                "id": run.pk,
+                "status": run.status,
+                "dry_run": run.dry_run,
+                "total": run.total,
+                "progress_url": f"/customers/imports/{run.pk}/",
+            },
+        )
     return customers_import_csv(text=text, mapping=mapping, dry_run=dry_run).as_dict()
 
 

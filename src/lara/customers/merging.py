@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import AuditAction, Customer, CustomerAuditEvent, CustomerMerge, SocialProfile
+from .models import AuditAction, ContactPoint, Customer, CustomerAuditEvent, CustomerMerge, SocialProfile
 
 # The CRM fields a merge asks about; each is kept from the target or taken from the other.
 MERGE_FIELDS = ("name", "status", "tier", "lifetime_value", "owner", "company", "city", "external_crm_id")
@@ -130,6 +130,8 @@ def customers_merge_records(
     other.emails, other.phones, other.attributes = [], [], {}
     if taken_crm_id:
         other.external_crm_id = None
+    # The contact points change hands whole, keeping where each came from and whether it is verified.
+    ContactPoint.objects.filter(customer=other).update(customer=target)
     other.save()  # first: it may free the CRM id the target takes
     target.save()
 
@@ -210,6 +212,8 @@ def customers_unmerge_records(*, merge: CustomerMerge, actor: Any, reason: str) 
         Customer.objects.filter(pk=target.pk).update(external_crm_id=None)
     customer_restore(other, merge.snapshot["other"])
     customer_restore(target, before)
+    given_back = [*other.emails, *other.phones]
+    ContactPoint.objects.filter(customer=target, value__in=given_back).update(customer=other)
     target.emails = [*target.emails, *(e for e in gained_emails if e not in target.emails)]
     target.phones = [*target.phones, *(p for p in gained_phones if p not in target.phones)]
     if contact_after:

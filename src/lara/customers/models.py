@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -45,8 +47,45 @@ class Customer(models.Model):
     class Meta:
         ordering = ["-last_contact_at", "-pk"]
 
+    #: Where new e-mails and phones came from, for their ``ContactPoint`` rows ("crm",
+    #: "network:twitter"…); set by the service that changes them, before ``save()``.
+    contact_source = ""
+
     def __str__(self) -> str:
         return self.name or f"customer {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, then bring the contact-point index in step when the e-mails or phones changed.
+
+        The index lives here rather than in each service because every path
+        that rewrites ``emails``/``phones`` (import, upsert, merge, unmerge,
+        erasure, the demo) must keep it exact, and the lookups trust it.
+        """
+        state = self._contacts_state()
+        update_fields = kwargs.get("update_fields")
+        touched = update_fields is None or bool({"emails", "phones", "merged_into"} & set(update_fields))
+        if self._state.adding:
+            changed = bool(self.emails or self.phones)
+        else:
+            changed = touched and (state is None or state != getattr(self, "_saved_contacts", None))
+        super().save(*args, **kwargs)
+        if changed:
+            from .contacts import contact_points_sync
+
+            contact_points_sync(customer_ids=[self.pk], source=self.contact_source)
+        self._saved_contacts = self._contacts_state()
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> Customer:
+        instance = super().from_db(*args, **kwargs)
+        instance._saved_contacts = instance._contacts_state()
+        return instance
+
+    def _contacts_state(self) -> tuple[Any, ...] | None:
+        deferred = self.get_deferred_fields()
+        if {"emails", "phones", "merged_into_id"} & deferred:
+            return None
+        return (tuple(self.emails), tuple(self.phones), self.merged_into_id)
 
     @property
     def is_active(self) -> bool:
@@ -120,6 +159,7 @@ class AuditAction(models.TextChoices):
     SUGGESTION_REJECTED = "suggestion_rejected"
     EXPORT = "export"
     ERASE = "erase"
+    CONSENT_LINK = "consent_link"
 
 
 class CustomerAuditEvent(models.Model):
@@ -200,3 +240,124 @@ class CustomerMatchKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.key}"
+
+
+class ContactKind(models.TextChoices):
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class ContactPoint(models.Model):
+    """An e-mail address or phone number of a customer, normalised and indexed.
+
+    ``Customer.emails`` / ``phones`` stay the record's own lists (what the
+    CRM and the exports show); this table is their index, one row per value,
+    so finding "who owns +972541234567" is one indexed lookup instead of a
+    scan of JSON text. The customer services keep it in step.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=5, choices=ContactKind.choices)
+    value = models.CharField(max_length=254, help_text="lower-case e-mail or E.164 phone")
+    verified = models.BooleanField(default=False, help_text="the customer proved they own it")
+    source = models.CharField(max_length=40, blank=True, help_text='e.g. "crm", "network:twitter", "consent"')
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="contactpoint_unique_kind_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} of {self.customer_id}"
+
+
+class ConsentLink(models.Model):
+    """A one-time "connect your accounts" link an agent sent to a customer from a case.
+
+    The token in the URL is signed (``django.core.signing``) and names this
+    row; the row makes it one-time (``used_at``) and holds the short code the
+    customer sends from their other account. ``case_ref`` is a plain id
+    because cases live in a higher layer than customers.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_links")
+    case_ref = models.PositiveIntegerField(null=True, blank=True)
+    code = models.CharField(max_length=16, db_index=True)
+    language = models.CharField(max_length=8, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(max_length=254, blank=True, help_text="where a confirmation link was sent")
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_via = models.CharField(max_length=8, blank=True, help_text='"code" or "email"')
+    linked_customer_ref = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"consent link {self.pk} for customer {self.customer_id}"
+
+
+class Segment(models.Model):
+    """A named group of customers defined by data (tier, recency, complaints, sentiment…).
+
+    ``definition`` is JSON turned into one queryset by
+    ``lara.customers.segments.segment_queryset``; ``customer_count`` is
+    refreshed by a periodic job so lists show counts without counting.
+    """
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    definition = models.JSONField(default=dict)
+    customer_count = models.PositiveIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CustomerImport(models.Model):
+    """A CSV import run as a durable job, with its progress and, when finished, its report."""
+
+    status = models.CharField(max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    text = models.TextField(blank=True, help_text="the file; blanked when the import finishes")
+    mapping = models.JSONField(default=dict, blank=True)
+    dry_run = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status}, {self.done}/{self.total})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

@@ -15,9 +15,10 @@ import phonenumbers
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from .contacts import contact_owner
 from .merging import active_customer
-from .models import Customer, CustomerStatus, SocialProfile
-from .suggestions import match_keys_refresh
+from .models import ContactKind, Customer, CustomerStatus, SocialProfile
+from .suggestions import match_keys_refresh, suggestions_enqueue
 
 #: Called as ``hook(event=..., customer=...)`` inside the transaction that changed a
 #: customer ("customer.created", "customer.updated"). The Act side plugs its
@@ -61,16 +62,11 @@ class AuthorFacts:
 
 
 def customer_find_deterministic(*, email: str = "", phone: str = "") -> Customer | None:
-    """Find the active customer who owns this exact email or phone number, if any."""
-    active = Customer.objects.filter(merged_into__isnull=True)
-    if email:
-        for customer in active.filter(emails__icontains=email):
-            if email in customer.emails:
-                return customer
-    if phone:
-        for customer in active.filter(phones__icontains=phone):
-            if phone in customer.phones:
-                return customer
+    """Find the active customer who owns this exact (normalised) e-mail or phone, by the index."""
+    if email and (owner := contact_owner(kind=ContactKind.EMAIL, value=email)) is not None:
+        return owner
+    if phone and (owner := contact_owner(kind=ContactKind.PHONE, value=phone)) is not None:
+        return owner
     return None
 
 
@@ -92,11 +88,13 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
         if profile is None:
             customer = customer_find_deterministic(email=email, phone=phone)
             if customer is None:
-                customer = Customer.objects.create(
+                customer = Customer(
                     name=author.name or author.handle,
                     emails=[email] if email else [],
                     phones=[phone] if phone else [],
                 )
+                customer.contact_source = f"network:{author.network}"
+                customer.save()
                 customer_event_emit(event="customer.created", customer=customer)
             profile = SocialProfile.objects.create(
                 network=author.network,
@@ -114,6 +112,7 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
         profile.save()
         customer = profile.customer
         changed = False
+        customer.contact_source = f"network:{author.network}"
         if email and email not in customer.emails:
             customer.emails = [*customer.emails, email]
             changed = True
@@ -129,6 +128,7 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
             customer.save()
         if rekey:
             match_keys_refresh(customer_ids=[customer.pk])
+            suggestions_enqueue(customer_ids=[customer.pk])
     return profile
 
 
@@ -307,15 +307,21 @@ def _crm_apply(
     customer.phones = [*customer.phones, *(p for p in phones if p not in customer.phones)]
     if attributes:
         customer.attributes = {**customer.attributes, **attributes}
-    customer.save()
+    customer.contact_source = "crm"
+    customer.save()  # keeps the contact index in step, dry run included: later rows look there
     if rekey:
         match_keys_refresh(customer_ids=[customer.pk])
+        suggestions_enqueue(customer_ids=[customer.pk])
     customer_event_emit(event="customer.created" if created else "customer.updated", customer=customer)
     return customer, created
 
 
 def customers_import_csv(
-    *, text: str, mapping: dict[str, str] | None = None, dry_run: bool = False
+    *,
+    text: str,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Upsert customers from a CRM export by external id; report every row by line.
 
@@ -353,6 +359,8 @@ def customers_import_csv(
         for line_no, raw in enumerate(reader, start=2):
             row = {lara: (raw.get(column) or "") for column, lara in columns.items()}
             report.add(_import_row(line_no=line_no, row=row, claimed=claimed, rekey=not dry_run))
+            if progress is not None:
+                progress(len(report.rows))
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -16,6 +16,9 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from lara.core.jobs import job_enqueue
+from lara.core.models import Job, JobStatus
+
 from .identity import (
     SUGGEST_THRESHOLD,
     Identity,
@@ -145,6 +148,31 @@ def suggestions_compute_all(*, batch_size: int = 1000) -> SuggestReport:
         pairs = {(pk, other) for pk, others in _candidates(batch).items() for other in others if other > pk}
         _suggest_pairs(pairs, report)
     return report
+
+
+SUGGEST_TASK = "lara.customers.suggestions.suggestions_compute_task"
+
+
+def suggestions_enqueue(*, customer_ids: Iterable[int]) -> None:
+    """Compute these customers' suggestions in the background (once per customer while queued).
+
+    Reading suggestions never computes them: a GET stays read-only and fast,
+    and the periodic ``suggestions_compute_all_task`` catches anything missed.
+    """
+    for pk in customer_ids:
+        if not Job.objects.filter(task=SUGGEST_TASK, status=JobStatus.QUEUED, args=[pk]).exists():
+            job_enqueue(task=SUGGEST_TASK, args=[pk])
+
+
+def suggestions_compute_task(customer_id: int) -> None:
+    """Job entry point: one customer's suggestions (skipped once the record is merged away)."""
+    if Customer.objects.filter(pk=customer_id, merged_into__isnull=True).exists():
+        suggestions_compute(customer_id=customer_id)
+
+
+def suggestions_compute_all_task() -> None:
+    """Periodic job entry point: every active customer, in batches."""
+    suggestions_compute_all()
 
 
 def suggestion_list(*, customer_id: int) -> QuerySet[LinkSuggestion]:

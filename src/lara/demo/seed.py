@@ -7,17 +7,21 @@ so a demo left running on a network never has a guessable login.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from lara.cases.act_defaults import act_demo_install
 from lara.cases.defaults import defaults_install
 from lara.channels.models import Channel, default_business_hours
 from lara.core.models import AgentProfile, Membership, Role, Team
+from lara.customers.segments import segment_create
 from lara.customers.services import customers_import_csv
 
 #: username, full name, team slug, role, languages
@@ -44,6 +48,16 @@ CHANNELS = [
     ("chat", "Web chat", "chat", "volta.example"),
 ]
 
+#: name, slug, definition: two segments a routing rule or a lead can use at once
+DEMO_SEGMENTS = [
+    (
+        "VIP at risk",
+        "vip-at-risk",
+        {"tier": ["gold", "platinum", "vip"], "complaints": {"min": 2, "days": 30}},
+    ),
+    ("Ready to buy", "ready-to-buy", {"purchase_intent_days": 14}),
+]
+
 LOGINS_FILE = "demo-logins.txt"
 
 
@@ -54,6 +68,20 @@ def demo_data_path(name: str) -> Path:
 def demo_logins() -> dict[str, str]:
     path = Path(settings.VAR_DIR) / LOGINS_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def demo_channel_config(network: str) -> dict[str, Any]:
+    """Let the web chat be tried on the app's own demo page (/chat/demo/) where `lara run` listens."""
+    if network != "chat":
+        return {}
+    host, port = os.environ.get("LARA_HOST", "127.0.0.1"), os.environ.get("LARA_PORT", "8000")
+    names = [h for h in dict.fromkeys([host, "127.0.0.1", "localhost"]) if h not in ("0.0.0.0", "::")]  # noqa: S104
+    origins = [f"http://{name}:{port}" for name in names]
+    return {
+        "allowed_origins": origins,
+        "greeting": "Hi! Ask us anything about Volta bikes, in English, Hebrew, Russian or Ukrainian.",
+        "brand_color": "#0b6e4f",
+    }
 
 
 def demo_is_seeded() -> bool:
@@ -83,6 +111,7 @@ def demo_seed(*, with_passwords: bool = True) -> dict[str, str]:
                     "account_name": account,
                     "business_hours": hours,
                     "poll_interval_seconds": 0,
+                    "config": demo_channel_config(network),
                 },
             )
         for username, full_name, team_slug, role, languages in AGENTS:
@@ -106,6 +135,9 @@ def demo_seed(*, with_passwords: bool = True) -> dict[str, str]:
             )
             Membership.objects.create(team=Team.objects.get(slug=team_slug), user=user, role=role)
         customers_import_csv(text=demo_data_path("crm_customers.csv").read_text(encoding="utf-8"))
+        for name, slug, definition in DEMO_SEGMENTS:
+            segment_create(name=name, slug=slug, definition=definition)
+        act_demo_install()
     if logins:
         path = Path(settings.VAR_DIR) / LOGINS_FILE
         path.write_text(json.dumps(logins, indent=1), encoding="utf-8")

@@ -68,6 +68,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["-created_at"], name="message_created_desc"),
             models.Index(fields=["channel", "conversation_key"], name="message_conversation"),
+            # A customer's timeline: one profile's messages, newest first, by keyset pages.
+            models.Index(fields=["author_profile", "-created_at"], name="message_author_created"),
         ]
 
     def __str__(self) -> str:

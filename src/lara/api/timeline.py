@@ -1,0 +1,252 @@
+"""Serve a customer's whole history, newest first, one keyset page at a time.
+
+A customer may have tens of thousands of interactions, so the timeline never
+counts and never offsets: each source (messages, cases, tasks, notes) is read
+with a keyset condition on ``(created_at, id)`` and ``LIMIT n + 1`` along an
+index, the sources are merged in Python (at most ``4 × (n + 1)`` rows), and
+the cursor is the last row's ``(timestamp, kind, id)``. Deep pages cost the
+same as the first one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import heapq
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from lara.cases.models import Case, CaseNote, Task
+from lara.cases.selectors import case_visible_to
+from lara.channels.models import Channel
+from lara.core.selectors import user_sees_all_teams
+from lara.customers.models import Customer, SocialProfile
+from lara.mentions.models import Message
+
+router = Router(tags=["customers"])
+
+KINDS = ("message", "case", "task", "note")
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime
+    kind: str
+    id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.at.isoformat(), self.kind, self.id], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            at, kind, pk = json.loads(raw)
+            cursor = cls(datetime.fromisoformat(at), str(kind), int(pk))
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise ValueError("the cursor is not one this API gave out") from exc
+        if cursor.kind not in KINDS or cursor.at.tzinfo is None:
+            raise ValueError("the cursor is not one this API gave out")
+        return cursor
+
+    def sort_key(self) -> tuple[datetime, str, int]:
+        return (self.at, self.kind, self.id)
+
+
+def _before(kind: str, cursor: Cursor | None, field: str = "created_at") -> Q:
+    """Rows of ``kind`` strictly after the cursor in (time desc, kind desc, id desc) order.
+
+    The kind is constant within a source, so the three-part comparison
+    becomes a two-part one on ``(created_at, id)``, which an index serves.
+    """
+    if cursor is None:
+        return Q()
+    if kind < cursor.kind:
+        return Q(**{f"{field}__lte": cursor.at})
+    if kind > cursor.kind:
+        return Q(**{f"{field}__lt": cursor.at})
+    return Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.id})
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str
+    id: int
+    channel: str | None
+    data: dict[str, Any]
+
+    def sort_key(self) -> tuple[datetime, str, int]:
+        return (self.at, self.kind, self.id)
+
+
+def _newest(qs: QuerySet[Any], limit: int, *fields: str) -> list[dict[str, Any]]:
+    """The newest ``limit`` rows as plain dicts: no model instances, no JSON columns decoded."""
+    return list(qs.order_by("-created_at", "-pk").values("pk", "created_at", *fields)[:limit])
+
+
+def customer_timeline_page(
+    *,
+    user: Any,
+    customer: Customer,
+    before: Cursor | None = None,
+    limit: int = 50,
+    channel: str | None = None,
+    kinds: tuple[str, ...] = KINDS,
+) -> tuple[list[Entry], Cursor | None]:
+    """One page of the customer's interactions the user may see, newest first, and the next cursor.
+
+    An agent sees messages that belong to no case or to a case of their
+    teams, and only those cases, tasks and notes, as on the case page.
+    """
+    sees_all = user_sees_all_teams(user)
+    visible_cases = case_visible_to(user).filter(customer=customer).values("pk")
+    channel_id: int | None = None
+    if channel:
+        channel_id = Channel.objects.filter(slug=channel).values_list("pk", flat=True).first()
+        if channel_id is None:
+            return [], None
+    take = limit + 1
+    entries: list[Entry] = []
+    fields: tuple[str, ...]
+
+    if "message" in kinds:
+        profile_ids = list(SocialProfile.objects.filter(customer=customer).values_list("pk", flat=True))
+        sources = [
+            # One query per profile: each walks the (author_profile, created_at) index in order
+            # and stops after n + 1 rows; an IN over all profiles would sort every message.
+            *(Message.objects.filter(author_profile_id=pk) for pk in profile_ids),
+            # Replies sent and messages of other authors attached to this customer's cases.
+            Message.objects.filter(case_link__case__customer=customer).exclude(
+                author_profile_id__in=profile_ids
+            ),
+        ]
+        seen: set[int] = set()
+        for qs in sources:
+            if channel_id is not None:
+                qs = qs.filter(channel_id=channel_id)
+            if not sees_all:
+                qs = qs.filter(Q(case_link__isnull=True) | Q(case_link__case__in=visible_cases))
+            fields = (
+                "channel__slug",
+                "direction",
+                "kind",
+                "text",
+                "url",
+                "case_link__case__reference",
+            )
+            for m in _newest(qs.filter(_before("message", before)), take, *fields):
+                if m["pk"] in seen:
+                    continue
+                seen.add(m["pk"])
+                data = {
+                    "direction": m["direction"],
+                    "message_kind": m["kind"],
+                    "text": m["text"],
+                    "url": m["url"],
+                    "case": m["case_link__case__reference"],
+                }
+                entries.append(Entry(m["created_at"], "message", m["pk"], m["channel__slug"], data))
+    cases = (
+        Case.objects.filter(pk__in=visible_cases) if not sees_all else Case.objects.filter(customer=customer)
+    )
+    if channel_id is not None:
+        cases = cases.filter(channel_id=channel_id)
+    if "case" in kinds:
+        fields = ("channel__slug", "reference", "status", "priority", "subject")
+        for c in _newest(cases.filter(_before("case", before)), take, *fields):
+            data = {
+                "case": c["reference"],
+                "status": c["status"],
+                "priority": c["priority"],
+                "subject": c["subject"],
+            }
+            entries.append(Entry(c["created_at"], "case", c["pk"], c["channel__slug"], data))
+    if "task" in kinds:
+        tasks = Task.objects.filter(case__in=cases.values("pk"))
+        if channel_id is None:
+            own = Task.objects.filter(customer=customer, case__isnull=True)
+            tasks = Task.objects.filter(Q(pk__in=tasks.values("pk")) | Q(pk__in=own.values("pk")))
+        fields = ("case__channel__slug", "title", "status", "due_at", "case__reference")
+        for t in _newest(tasks.filter(_before("task", before)), take, *fields):
+            data = {
+                "title": t["title"],
+                "status": t["status"],
+                "due_at": t["due_at"],
+                "case": t["case__reference"],
+            }
+            entries.append(Entry(t["created_at"], "task", t["pk"], t["case__channel__slug"], data))
+    if "note" in kinds:
+        notes = CaseNote.objects.filter(case__in=cases.values("pk"))
+        fields = ("case__channel__slug", "text", "author__username", "case__reference")
+        for n in _newest(notes.filter(_before("note", before)), take, *fields):
+            data = {"text": n["text"], "author": n["author__username"], "case": n["case__reference"]}
+            entries.append(Entry(n["created_at"], "note", n["pk"], n["case__channel__slug"], data))
+
+    page = heapq.nlargest(take, entries, key=Entry.sort_key)
+    more = len(page) > limit
+    page = page[:limit]
+    last = page[-1] if page else None
+    return page, (Cursor(last.at, last.kind, last.id) if more and last else None)
+
+
+class TimelineFilters(Schema):
+    before: str | None = None
+    limit: int = 50
+    channel: str | None = None
+    kind: str | None = None
+
+
+class TimelineItemOut(Schema):
+    kind: str
+    id: int
+    at: datetime
+    channel: str | None
+    data: dict[str, Any]
+
+
+class TimelineOut(Schema):
+    items: list[TimelineItemOut]
+    next: str | None
+
+
+@router.get("/customers/{customer_id}/timeline", response=TimelineOut)
+def customers_timeline(request: HttpRequest, customer_id: int, filters: Query[TimelineFilters]) -> Any:
+    """The customer's messages, cases, tasks and notes, newest first, by keyset pages.
+
+    ``before`` is the ``next`` cursor of the previous page; ``kind`` takes one
+    or more of message, case, task, note (comma-separated); ``channel`` a
+    channel slug. An agent sees what the case pages would show them.
+    """
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise HttpError(404, "no such customer")
+    user = request.user
+    if not user_sees_all_teams(user) and not case_visible_to(user).filter(customer=customer).exists():
+        raise HttpError(404, "no such customer in your teams")
+    kinds = tuple(k.strip() for k in (filters.kind or ",".join(KINDS)).split(",") if k.strip())
+    if unknown := sorted(set(kinds) - set(KINDS)):
+        raise HttpError(422, f"unknown kind(s) {', '.join(unknown)}; choose among {', '.join(KINDS)}")
+    try:
+        cursor = Cursor.decode(filters.before) if filters.before else None
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    limit = max(1, min(filters.limit, MAX_LIMIT))
+    entries, following = customer_timeline_page(
+        user=user, customer=customer, before=cursor, limit=limit, channel=filters.channel, kinds=kinds
+    )
+    return {
+        "items": [
+            {"kind": e.kind, "id": e.id, "at": e.at, "channel": e.channel, "data": e.data} for e in entries
+        ],
+        "next": following.encode() if following else None,
+    }
