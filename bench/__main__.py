@@ -139,10 +139,88 @@ def bench_cases_api(figures: dict[str, Any]) -> None:
     figures["cases_api_p95_ms"] = {"value": round(timings[int(len(timings) * 0.95) - 1], 2), "unit": "ms"}
 
 
+def _percentiles(timings: list[float]) -> tuple[float, float]:
+    timings = sorted(timings)
+    return round(statistics.median(timings), 2), round(timings[int(len(timings) * 0.95) - 1], 2)
+
+
+def bench_customer_timeline(figures: dict[str, Any]) -> None:
+    """One customer with 10,000 interactions: the first timeline page and one 9,000 items deep."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from lara.api.timeline import Cursor
+    from lara.cases.models import Case, Task
+    from lara.channels.models import Channel
+    from lara.core.services import api_token_create
+    from lara.customers.models import Customer, SocialProfile
+    from lara.mentions.models import Message
+
+    start_at = timezone.now() - timedelta(days=400)
+    customer = Customer.objects.create(name="Bench Timeline")
+    channels = list(Channel.objects.filter(slug__in=["x", "facebook", "email"]))
+    profiles = [
+        SocialProfile.objects.create(network=c.network, external_id=f"bench-tl-{c.slug}", customer=customer)
+        for c in channels
+    ]
+    Message.objects.bulk_create(
+        [
+            Message(
+                channel=channels[i % len(channels)],
+                external_id=f"bench-tl-{i}",
+                kind="post",
+                text=f"timeline message {i}",
+                author_external_id=profiles[i % len(profiles)].external_id,
+                author_profile=profiles[i % len(profiles)],
+                created_at=start_at + timedelta(minutes=i),
+                stage="routed",
+            )
+            for i in range(9_800)
+        ],
+        batch_size=1000,
+    )
+    for i in range(100):
+        Case.objects.create(
+            customer=customer,
+            channel=channels[0],
+            subject=f"case {i}",
+            created_at=start_at + timedelta(hours=i),
+        )
+        Task.objects.create(
+            title=f"task {i}", customer=customer, created_at=start_at + timedelta(hours=i, minutes=1)
+        )
+    token = api_token_create(user=get_user_model().objects.get(username="admin"))
+    client = Client(headers={"authorization": f"Bearer {token}"}, HTTP_HOST="localhost")
+    url = f"/api/customers/{customer.pk}/timeline"
+    deep = Cursor(start_at + timedelta(minutes=800), "message", 0).encode()  # ~9,000 items from the top
+    for name, params in (("timeline", {"limit": 50}), ("timeline_deep", {"limit": 50, "before": deep})):
+        timings = []
+        for _ in range(60):
+            began = time.perf_counter()
+            response = client.get(url, params)
+            timings.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200 and len(response.json()["items"]) == 50
+        p50, p95 = _percentiles(timings)
+        figures[f"{name}_p50_ms"] = {
+            "value": p50,
+            "unit": "ms (one customer, 10,000 interactions, 50 a page)",
+        }
+        figures[f"{name}_p95_ms"] = {"value": p95, "unit": "ms"}
+
+
 def main() -> int:
     _setup()
     figures: dict[str, Any] = {}
-    for bench in (bench_analyzer, bench_analyze_fast, bench_ingest_and_pipeline, bench_cases_api):
+    for bench in (
+        bench_analyzer,
+        bench_analyze_fast,
+        bench_ingest_and_pipeline,
+        bench_cases_api,
+        bench_customer_timeline,
+    ):
         bench(figures)
         print(f"{bench.__name__}: done", file=sys.stderr)
     out = ROOT / "var" / "bench.json"

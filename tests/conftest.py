@@ -27,16 +27,29 @@ def _fake_analyzer(settings: Any) -> Any:
     services.analyzer.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Start every test with an empty cache (saved-view counts, rate limits are cached per user id)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db: Any) -> dict[str, Any]:
     """The default teams and rules, an X and an API channel, and the personas."""
     defaults_install()
     service = Team.objects.get(slug="service")
     sales = Team.objects.get(slug="sales")
+    # X and the mailbox are fed through ingest here, as in the demo: not fetched on a schedule.
     return {
-        "x": ChannelFactory(slug="x", network="twitter"),
+        "x": ChannelFactory(slug="x", network="twitter", poll_interval_seconds=0),
         "api": ChannelFactory(slug="api", network="api", name="API"),
-        "email": ChannelFactory(slug="email", network="email", name="Support mailbox"),
+        "email": ChannelFactory(
+            slug="email", network="email", name="Support mailbox", poll_interval_seconds=0
+        ),
         "service": service,
         "sales": sales,
         "alice": agent("alice", team=service, languages=["en"]),

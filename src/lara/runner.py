@@ -64,7 +64,14 @@ def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
     for thread in threads:
         thread.start()
     try:
-        uvicorn.run("lara.asgi:application", host=host, port=port, log_level="info", lifespan="off")
+        uvicorn.run(
+            "lara.asgi:application",
+            host=host,
+            port=port,
+            log_level="info",
+            lifespan="off",
+            workers=max(1, settings.LARA_WEB_WORKERS),
+        )
     finally:
         stop.set()
         for thread in threads:

@@ -93,3 +93,22 @@ def test_finished_jobs_are_purged_after_a_week() -> None:
 
     assert jobs.jobs_purge_finished() == 1
     assert Job.objects.count() == 1
+
+
+class RateLimited(Exception):
+    retry_after = 900.0
+
+
+def rate_limited(value: Any) -> None:
+    raise RateLimited("429 too many requests")
+
+
+@pytest.mark.django_db
+def test_a_job_waits_as_long_as_the_network_asks() -> None:
+    job = jobs.job_enqueue(task=rate_limited, args=[1])
+
+    jobs.job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED
+    assert timedelta(seconds=890) < job.run_after - timezone.now() <= timedelta(seconds=900)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from lara.core.bell import bell_ring_on_commit
 from lara.mentions.models import Message, Stage
 
 from .models import Analysis, LabelCorrection
@@ -60,6 +61,7 @@ def message_analyze(*, message_id: int) -> Analysis:
         Message.objects.filter(pk=message.pk).update(
             language=result.language, needs_action=analysis.action_required, stage=Stage.ANALYZED
         )
+        bell_ring_on_commit()
     return analysis
 
 

@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 wakeup = threading.Event()
 
 #: Periodic jobs: dotted path → interval in seconds. Apps add theirs in ready().
-PERIODIC_JOBS: dict[str, int] = {"lara.core.jobs.jobs_purge_finished": 3600}
+PERIODIC_JOBS: dict[str, int] = {
+    "lara.core.jobs.jobs_purge_finished": 3600,
+    "lara.core.database.database_analyze": 3600,
+}
 
 DISPATCH_GRACE = timedelta(seconds=30)
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from lara.channels.base import InboundMessage
 from lara.channels.models import Channel
 from lara.channels.schemas import inbound_parse
+from lara.core.bell import bell_ring_on_commit
 
 from .models import Attachment, Message, MonitoringQuery
 from .queries import query_matches
@@ -100,6 +101,7 @@ def message_ingest(*, message: InboundMessage) -> IngestResult:
             stored.queries.set(_queries_for(message, channel))
             for hook in on_message_stored:
                 hook(stored.pk)
+            bell_ring_on_commit()
     except IntegrityError:
         # A concurrent delivery of the same message won the race.
         found = existing.values_list("pk", flat=True).first()

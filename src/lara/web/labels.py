@@ -27,6 +27,7 @@ NETWORKS = (
     _("Bluesky"),
     _("Review site"),
     _("Forum / blog feed"),
+    _("Discourse forum"),
     _("Email"),
     _("Web chat"),
 )

@@ -1,9 +1,10 @@
 """Stream "something changed" to the inbox and mentions pages as server-sent events.
 
-The page keeps one EventSource open; this async view looks every
-LARA_LIVE_POLL_SECONDS at a cheap fingerprint of what the user may see (how
-many cases, the newest change, the newest message and analysis) and sends an
-event when it moves, and the page then asks htmx to re-render its rows with
+The page keeps one EventSource open; this async view looks at a cheap
+fingerprint of what the user may see (how many cases, the newest change, the
+newest message and analysis) when this process rang the change bell
+(``core/bell.py``) and at least every LARA_LIVE_POLL_SECONDS for changes made
+by other processes, and sends an event when it moves, and the page then asks htmx to re-render its rows with
 its own filters. Only a fingerprint of cases the user may see is compared, so
 a change in another team's case never wakes an agent's page. The stream ends
 after LARA_LIVE_STREAM_SECONDS (the browser reconnects at once), so no server
@@ -29,11 +30,14 @@ from django.http import HttpRequest, StreamingHttpResponse
 
 from lara.analysis.models import Analysis
 from lara.cases.selectors import case_visible_to
+from lara.core.bell import bell_version
 from lara.mentions.models import Message
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
+#: How often a stream looks at the in-process bell (a memory read, no query).
+BELL_SECONDS = 0.05
 
 
 def live_fingerprint(*, user: Any) -> dict[str, str]:
@@ -59,9 +63,15 @@ async def live_events(
     fingerprint = sync_to_async(live_fingerprint)
     last = baseline
     yield "retry: 1000\n\n"
-    started = last_sent = loop.time()
+    started = last_sent = last_read = loop.time()
+    rung = bell_version()
     while loop.time() - started < seconds:
-        await asyncio.sleep(poll)
+        await asyncio.sleep(BELL_SECONDS)
+        # Read the database when this process rang (a change here) or on the
+        # interval (a change made by another process, e.g. a Celery worker).
+        if bell_version() == rung and loop.time() - last_read < poll:
+            continue
+        rung, last_read = bell_version(), loop.time()
         try:
             now = await fingerprint(user=user)
         except DatabaseError:  # a busy SQLite file or a failover: try again next tick

@@ -1,4 +1,4 @@
-"""Serve the agent UI: inbox, case page with the customer beside it, mentions stream."""
+"""Serve the agent UI: inbox, case page with the customer beside it, preferences."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from lara.cases.merge import suggestion_accept
-from lara.cases.models import Case, CaseStatus, EventKind, Priority
+from lara.cases.models import Case, CaseStatus, EventKind, Priority, ReplyStatus
 from lara.cases.selectors import case_get_for_user, case_list_for_user, case_visible_to
 from lara.cases.services import case_assign, case_event_add, case_set_status, reply_create
 from lara.channels.models import Channel
@@ -30,14 +30,17 @@ from lara.core.models import Team
 from lara.core.selectors import user_role, user_sees_all_teams
 from lara.customers.merging import MergeError, active_customer
 from lara.customers.models import Customer
+from lara.customers.segments import customer_segments
 from lara.customers.suggestions import suggestion_list, suggestion_reject
-from lara.mentions.models import Message
-from lara.mentions.selectors import message_list
+from lara.mentions.models import Message, MonitoringQuery
 
+from .case_actions import case_page_extras
+from .filters import LANGUAGES, MESSAGE_TYPES, SENTIMENTS
 from .middleware import supported_languages
 from .preferences import preferences_set, time_zone_choices
 from .selectors import (
     SLA_VALUES,
+    CountingPaginator,
     customer_open_cases,
     customer_open_tasks,
     customer_timeline,
@@ -55,7 +58,20 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-INBOX_FILTERS = ("status", "priority", "team", "assignee", "channel", "language", "sla", "tag", "view")
+INBOX_FILTERS = (
+    "status",
+    "priority",
+    "team",
+    "assignee",
+    "channel",
+    "language",
+    "sentiment",
+    "type",
+    "query",
+    "sla",
+    "tag",
+    "view",
+)
 
 
 def _inbox_filters(request: HttpRequest) -> dict[str, Any]:
@@ -81,8 +97,9 @@ def _query_without_page(request: HttpRequest) -> str:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     filters = _inbox_filters(request)
-    qs = inbox_cases(user=request.user, **filters)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = inbox_cases(user=request.user, ordered_scan=True, **filters)
+    counted = inbox_cases(user=request.user, **filters)
+    page = CountingPaginator(rows, 50, counted=counted).get_page(request.GET.get("page"))
     context: dict[str, Any] = {
         "page": page,
         "filters": {k: request.GET.get(k, "") for k in INBOX_FILTERS},
@@ -91,7 +108,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "priorities": Priority.choices,
         "teams": Team.objects.all(),
         "channels": Channel.objects.all(),
-        "languages": ["en", "he", "ru", "uk"],
+        "languages": LANGUAGES,
+        "sentiments": SENTIMENTS,
+        "message_types": MESSAGE_TYPES,
+        "monitoring_queries": MonitoringQuery.objects.filter(enabled=True),
         "role": user_role(request.user),
         "query": _query_without_page(request),
     }
@@ -228,6 +248,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "timeline": timeline_load(list(page.object_list)),
         "suggestions": suggestions,
         "can_merge": user_sees_all_teams(request.user),
+        "segments": customer_segments(customer),
     }
     return render(request, "lara/customer.html", context)
 
@@ -286,6 +307,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "other_cases": case_list_for_user(user=request.user, customer=customer.pk).exclude(pk=case.pk)[:10],
         "statuses": CaseStatus.choices,
     }
+    context.update(case_page_extras(request=request, case=case))
     return render(request, "lara/case.html", context)
 
 
@@ -296,11 +318,15 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     if case is None:
         raise Http404("No such case in your teams")
     try:
-        reply_create(case=case, author=request.user, text=request.POST.get("text", ""))
+        reply = reply_create(case=case, author=request.user, text=request.POST.get("text", ""))
     except ValueError as exc:
         flash.error(request, str(exc))
     else:
-        flash.success(request, _("Reply queued for sending."))
+        if reply.status == ReplyStatus.AWAITING_APPROVAL:
+            why = {"why": reply.approval_reason}
+            flash.warning(request, _("The reply waits for a lead's approval: %(why)s") % why)
+        else:
+            flash.success(request, _("Reply queued for sending."))
     return redirect("case", reference=reference)
 
 
@@ -316,24 +342,6 @@ def case_status(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         case_set_status(case=case, status=status, actor=request.user, reason="changed in the inbox")
     return redirect("case", reference=reference)
-
-
-@login_required
-def mentions(request: HttpRequest) -> HttpResponse:
-    qs = message_list(
-        channel=request.GET.get("channel") or None,
-        language=request.GET.get("language") or None,
-        q=request.GET.get("q") or None,
-    )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "channels": Channel.objects.all(),
-        "q": request.GET.get("q", ""),
-        "query": _query_without_page(request),
-    }
-    template = "lara/_mention_rows.html" if _is_htmx(request) else "lara/mentions.html"
-    return render(request, template, context)
 
 
 def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
