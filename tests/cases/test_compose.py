@@ -50,7 +50,7 @@ def test_the_limits_table_knows_the_networks_and_kinds() -> None:
         4096,
         4096,
     ]
-    assert reply_limit(network="email") is None
+    assert (reply_limit(network="chat"), reply_limit(network="rss")) == (4000, None)
 
 
 def test_an_over_long_reply_is_refused_before_it_is_stored(org: dict[str, Any]) -> None:
