@@ -18,5 +18,7 @@ def adapter_for(network: str) -> Adapter:
     try:
         adapter: Adapter = import_string(path)()
     except ImportError as exc:  # one broken connector must not stop every other channel
-        raise ChannelError(f"the connector for network {network!r} failed to load: {exc}", permanent=True) from exc
+        raise ChannelError(
+            f"the connector for network {network!r} failed to load: {exc}", permanent=True
+        ) from exc
     return adapter
