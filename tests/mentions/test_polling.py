@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from lara.channels.models import Channel
 from lara.core.models import Job
-from lara.mentions.models import Message
+from lara.mentions.models import DeadLetter, Message
 from lara.mentions.polling import channel_poll, channels_poll_due
+from lara.mentions.replay import dead_letter_replay
 
 from ..factories import ChannelFactory
 from ..loopback import QuietHandler, serving
@@ -129,3 +130,55 @@ def test_due_channels_get_one_poll_job_each(forum: Channel) -> None:
     assert channels_poll_due() == 0  # polled 10 s ago, interval 300 s
     Channel.objects.filter(pk=forum.pk).update(poll_interval_seconds=0, last_polled_at=None)
     assert channels_poll_due() == 0  # polling turned off
+
+
+def test_an_entry_without_id_or_link_waits_in_the_dead_letters_and_the_rest_is_stored(forum: Channel) -> None:
+    _Feed.body = (FIXTURES / "forum_atom_entry_without_id.xml").read_bytes()
+
+    results = channel_poll(forum.pk)
+
+    assert [r.outcome for r in results] == ["created", "created"]
+    letter = DeadLetter.objects.get(channel=forum)
+    assert (letter.source, letter.error) == ("poll", "the entry has neither an id nor a link to tell it by")
+    assert (letter.payload["title"], letter.payload["author"]) == (
+        "Volta Cargo battery swap at the Haifa shop?",
+        "noa_rides",
+    )
+
+
+def test_a_changed_feed_does_not_file_the_same_broken_entry_twice(forum: Channel) -> None:
+    _Feed.body = (FIXTURES / "forum_atom_entry_without_id.xml").read_bytes()
+    channel_poll(forum.pk)
+    forum.refresh_from_db()
+    Channel.objects.filter(pk=forum.pk).update(
+        poll_state={**forum.poll_state, "etag": ""}
+    )  # as if it changed
+
+    again = channel_poll(forum.pk)
+
+    assert [r.outcome for r in again] == ["duplicate", "duplicate"]
+    assert DeadLetter.objects.count() == 1
+
+
+def test_a_dead_lettered_entry_is_stored_once_it_has_a_link(forum: Channel) -> None:
+    _Feed.body = (FIXTURES / "forum_atom_entry_without_id.xml").read_bytes()
+    channel_poll(forum.pk)
+    letter = DeadLetter.objects.get(channel=forum)
+
+    unchanged = dead_letter_replay(dead_letter_id=letter.pk)
+    assert unchanged.error == "still unparseable: the entry has neither an id nor a link to tell it by"
+
+    letter.payload = {**letter.payload, "link": "https://forum.ebikers.example/t/cargo-battery-swap/88503"}
+    letter.save()
+    fixed = dead_letter_replay(dead_letter_id=letter.pk)
+    again = dead_letter_replay(dead_letter_id=letter.pk)
+
+    assert (fixed.created, fixed.error, again.created, again.duplicate) == (1, "", 0, 1)
+    swap = Message.objects.get(external_id="https://forum.ebikers.example/t/cargo-battery-swap/88503")
+    assert swap.text == (
+        "Volta Cargo battery swap at the Haifa shop?\n\n"
+        "Does the Haifa shop swap Volta Cargo batteries while you wait?"
+    )
+    assert (swap.author_name, swap.created_at.isoformat()) == ("noa_rides", "2026-11-21T10:30:00+00:00")
+    letter.refresh_from_db()
+    assert letter.replay_error == ""

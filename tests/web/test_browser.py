@@ -305,7 +305,7 @@ def test_an_agent_of_sales_cannot_open_a_customer_service_case(
     )
     response = page.goto(f"{asgi_server}/cases/{case.reference}/")
     assert response is not None and response.status == 404
-    expect(page.get_by_role("heading", name="Not Found")).to_be_visible()
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     expect(page.get_by_text("Dana Levi")).to_have_count(0)
     expect(page.get_by_text("battery")).to_have_count(0)
 

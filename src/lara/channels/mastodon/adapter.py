@@ -1,20 +1,24 @@
 """Hear mentions, hashtags and keywords on Mastodon and answer with the same visibility.
 
 Mastodon.py does the HTTP. Each poll asks for what is new since the last one:
-mention notifications with ``since_id``, then every monitoring query attached
-to the channel, each with its own cursor: a ``#hashtag`` reads the instance's
-hashtag timeline (``since_id`` again); other words use ``/api/v2/search``,
-which takes no ``since_id`` (newest results come first on current
-instances), so its results are cut at the cursor here. Mastodon's search
-knows neither ``OR`` nor ``-word``, so every result is matched locally with
-Lara's query syntax, and one status found several ways is one message
-carrying every query id.
+mention notifications, then every monitoring query attached to the channel,
+each with its own cursor: a ``#hashtag`` reads the instance's hashtag
+timeline, other words use ``/api/v2/search``. Timelines and notifications
+are read with ``min_id`` rather than ``since_id``: both return only what is
+newer than the cursor, but ``since_id`` gives the newest page and silently
+skips the rest of a burst bigger than a page, while ``min_id`` gives the
+page right after the cursor, so the next poll carries on where this one
+stopped. The search takes no cursor (Mastodon orders its results newest
+first), so its results are cut at the cursor here. Mastodon's search knows
+neither ``OR`` nor ``-word``, so every result is matched locally with Lara's
+query syntax, and one status found several ways is one message carrying
+every query id.
 
 Why polling and not the streaming API: Lara's embedded mode runs jobs in a
 small shared worker pool, with no long-lived process per channel. A stream
 would either hold a worker for as long as it is open (starving every other
 job on a two-core machine) or be cut after N seconds, in which case what
-arrived between two such windows must be fetched by ``since_id`` anyway; the
+arrived between two such windows must be fetched by cursor anyway; the
 poll is the part that can never miss a status, so the poll is what Lara does,
 every ``poll_interval_seconds``. Mastodon.py's ``stream_user`` ``timeout`` is
 a read time-out, not a duration, and the server's heartbeats keep it from
@@ -133,7 +137,7 @@ def _query_statuses(
     for required, _excluded in parts:
         tags = [t for t in required if _is_tag(t)]
         if tags:
-            fetched += client.timeline_hashtag(tags[0][1:], since_id=cursor, limit=PAGE)
+            fetched += client.timeline_hashtag(tags[0][1:], min_id=cursor, limit=PAGE)
             continue
         try:
             found = client.search_v2(
@@ -181,7 +185,9 @@ def _parse(
             before = rejected.get(key, ({}, ""))[0].get(QUERY_IDS_KEY) or []
             ids = tuple(sorted(set(before) | set(query_ids)))
             rejected[key] = ({**item, QUERY_IDS_KEY: list(ids)} if ids else item, str(exc))
-    return tuple(messages.values()), tuple(rejected.values())
+    # Oldest first, so a reply is stored after the status it answers and threads onto it.
+    in_order = sorted(messages.values(), key=lambda m: _id_key(m.external_id))
+    return tuple(in_order), tuple(rejected.values())
 
 
 class MastodonAdapter:
@@ -189,7 +195,10 @@ class MastodonAdapter:
     credential_fields = ("access_token",)
     config_fields = ("api_base_url",)
     field_help = {
-        "access_token": "from Preferences → Development → New application, scopes read and write",
+        "access_token": (
+            "from Preferences → Development → New application, scopes read and write "
+            "(read covers mentions and search)"
+        ),
         "api_base_url": (
             "the instance the account lives on, e.g. https://mastodon.social. Monitoring queries: "
             "#hashtags read the instance's hashtag timeline; other words use its full-text search, "
@@ -216,7 +225,7 @@ class MastodonAdapter:
         cursors: dict[str, str | None] = {}  # a query detached from the channel loses its cursor
         me = state.get("account_id")
         try:
-            notes = client.notifications(types=["mention"], since_id=state.get("since_id"), limit=PAGE)
+            notes = client.notifications(types=["mention"], min_id=state.get("since_id"), limit=PAGE)
             found: list[tuple[dict[str, Any], tuple[int, ...]]] = [
                 (status_plain(n["status"]), ()) for n in notes if n.get("status")
             ]
@@ -234,6 +243,7 @@ class MastodonAdapter:
         except MastodonError as exc:
             raise _error(exc, client) from exc
         messages, rejected = _parse(channel, found)
+        # "since_id" names the newest mention seen; the key predates the switch to min_id.
         kept = {"since_id": since, "account_id": me, "queries": {k: v for k, v in cursors.items() if v}}
         return PollResult(messages=messages, state={k: v for k, v in kept.items() if v}, rejected=rejected)
 

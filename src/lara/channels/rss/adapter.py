@@ -4,14 +4,19 @@ feedparser reads every feed dialect and sanitises entry HTML; the ETag and
 Last-Modified of the previous answer go back as If-None-Match /
 If-Modified-Since so an unchanged feed costs one 304 and nothing else.
 Entries are posts the brand cannot answer in place: a reply becomes a task
-with the link (the Act side decides that).
+with the link (the Act side decides that). An entry Lara cannot file (no id
+and no link to tell it by) is kept as plain JSON in the dead-letter list;
+``parse_item`` reads that same JSON, so ``lara replay`` can try it again.
 """
 
 from __future__ import annotations
 
 import calendar
+import hashlib
 import html
+import json
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,27 +46,53 @@ def _when(entry: Any) -> datetime:
     return datetime.now(tz=UTC)
 
 
-def entries_to_messages(channel: str, feed: Any) -> tuple[InboundMessage, ...]:
-    """Turn parsed feed entries into InboundMessages; entries without id or link are skipped."""
-    messages = []
+def entry_plain(value: Any) -> Any:
+    """The JSON-safe form of a feedparser value: dicts and lists copied, parsed dates as lists."""
+    if isinstance(value, dict):  # FeedParserDict is a dict
+        return {str(k): entry_plain(v) for k, v in value.items()}
+    if isinstance(value, time.struct_time):
+        return list(value)
+    if isinstance(value, list | tuple):
+        return [entry_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def entry_to_message(channel: str, entry: dict[str, Any]) -> InboundMessage:
+    """Turn one entry (as ``entry_plain`` gives it) into an InboundMessage; ValueError says why not."""
+    external_id = entry.get("id") or entry.get("link")
+    if not external_id:
+        raise ValueError("the entry has neither an id nor a link to tell it by")
+    author_name = str(entry.get("author") or "").strip()
+    return InboundMessage(
+        channel=channel,
+        external_id=str(external_id)[:255],
+        kind="post",
+        text=_text(entry),
+        created_at=_when(entry),
+        author=Author(external_id=(author_name or "anonymous")[:200], name=author_name[:300]),
+        url=str(entry.get("link") or "")[:2000],
+        public=True,
+    )
+
+
+def _fingerprint(item: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def entries_to_messages(
+    channel: str, feed: Any
+) -> tuple[tuple[InboundMessage, ...], tuple[tuple[dict[str, Any], str], ...]]:
+    """The feed's entries as messages, and the ones that cannot be filed with the reason."""
+    messages, rejected = [], []
     for entry in feed.entries:
-        external_id = entry.get("id") or entry.get("link")
-        if not external_id:
-            continue
-        author_name = (entry.get("author") or "").strip()
-        messages.append(
-            InboundMessage(
-                channel=channel,
-                external_id=external_id[:255],
-                kind="post",
-                text=_text(entry),
-                created_at=_when(entry),
-                author=Author(external_id=(author_name or "anonymous")[:200], name=author_name[:300]),
-                url=(entry.get("link") or "")[:2000],
-                public=True,
-            )
-        )
-    return tuple(messages)
+        item = entry_plain(entry)
+        try:
+            messages.append(entry_to_message(channel, item))
+        except ValueError as exc:
+            rejected.append((item, str(exc)))
+    return tuple(messages), tuple(rejected)
 
 
 class RssAdapter:
@@ -115,11 +146,23 @@ class RssAdapter:
         feed = feedparser.parse(response.content)
         if feed.bozo and not feed.entries:
             raise ChannelError(f"not a readable feed: {feed.get('bozo_exception')}")
-        new_state = {
+        new_state: dict[str, Any] = {
             "etag": response.headers.get("ETag", ""),
             "last_modified": response.headers.get("Last-Modified", ""),
         }
-        return PollResult(messages=entries_to_messages(channel, feed), state=new_state)
+        messages, rejected = entries_to_messages(channel, feed)
+        # A feed repeats its entries on every change; an entry without an id cannot be told
+        # apart by the store, so the ones already dead-lettered are remembered here instead.
+        marks = [_fingerprint(item) for item, _ in rejected]
+        filed = set(state.get("rejected") or ())
+        fresh = tuple(r for r, mark in zip(rejected, marks, strict=True) if mark not in filed)
+        if marks:
+            new_state["rejected"] = marks
+        return PollResult(messages=messages, state=new_state, rejected=fresh)
+
+    def parse_item(self, *, channel: str, item: dict[str, Any]) -> InboundMessage:
+        """Parse a dead-lettered entry (the JSON ``poll`` kept) again."""
+        return entry_to_message(channel, item)
 
     def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult:
         raise ChannelError("feeds cannot be answered in place; reply on the forum itself", permanent=True)
