@@ -91,3 +91,17 @@ def test_an_unparseable_polled_item_is_kept_while_the_rest_is_stored(
     assert (letter.source, letter.payload, letter.error) == ("poll", {"id": 2, "body": None}, "no body")
     forum.refresh_from_db()
     assert forum.poll_state == {"cursor": 2}
+
+
+def test_an_item_rejected_on_every_poll_is_kept_once(org: dict[str, Any], settings: Any) -> None:
+    settings.LARA_NETWORKS = {**settings.LARA_NETWORKS, "rss": f"{__name__}.HalfReadablePoller"}
+    adapter_for.cache_clear()
+    forum = ChannelFactory(slug="forum", network="rss", name="Forum")
+    try:
+        channel_poll(forum.pk)
+        channel_poll(forum.pk)
+    finally:
+        adapter_for.cache_clear()
+
+    assert DeadLetter.objects.count() == 1
+    assert Message.objects.count() == 1

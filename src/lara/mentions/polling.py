@@ -82,7 +82,14 @@ def channel_poll(channel_id: int) -> list[IngestResult]:
         return []
     results = [message_ingest(message=m) for m in result.messages]
     for item, reason in result.rejected:
-        DeadLetter.objects.create(channel=channel, source=DeadLetter.Source.POLL, payload=item, error=reason)
+        # A feed keeps returning a broken entry on every poll: keep it once.
+        DeadLetter.objects.get_or_create(
+            channel=channel,
+            source=DeadLetter.Source.POLL,
+            payload=item,
+            replayed_at__isnull=True,
+            defaults={"error": reason},
+        )
     Channel.objects.filter(pk=channel.pk).update(poll_state=result.state)
     channel_mark_success(channel_id=channel.pk)
     return results
