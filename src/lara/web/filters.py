@@ -19,6 +19,7 @@ MESSAGE_TYPES = (
     ("other", gettext_lazy("other")),
 )
 LANGUAGES = ("en", "he", "ru", "uk")
+PRIORITIES = (("P1", "P1 urgent"), ("P2", "P2 high"), ("P3", "P3 normal"), ("P4", "P4 low"))
 INTENT = (("true", gettext_lazy("purchase intent")), ("false", gettext_lazy("no purchase intent")))
 
 
@@ -29,4 +30,5 @@ def correction_choices(request: Any) -> dict[str, Any]:
         "correction_types": MESSAGE_TYPES,
         "correction_intent": INTENT,
         "correction_languages": tuple((code, code) for code in LANGUAGES),
+        "task_priorities": PRIORITIES,
     }

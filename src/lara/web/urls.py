@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import case_actions, live, stream, views
+from . import case_actions, live, stream, tasks, views
 
 urlpatterns = [
     path("", include("lara.web.customer_urls")),  # consent links (public), import progress
@@ -23,6 +23,10 @@ urlpatterns = [
         name="customer-suggestion-reject",
     ),
     path("mentions/", stream.mentions, name="mentions"),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("tasks/<int:task_id>/done", tasks.task_done, name="task-done"),
+    path("cases/<str:reference>/tasks", tasks.case_task_create, name="case-task"),
+    path("customers/<int:customer_id>/tasks", tasks.customer_task_create, name="customer-task"),
     path("mentions/<int:message_id>/case", stream.mention_create_case, name="mention-create-case"),
     path("messages/<int:message_id>/correct", stream.message_correct, name="message-correct"),
     path("live/", live.live_stream, name="live"),
