@@ -13,37 +13,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lara.channels.base import (
     Author,
     ChannelError,
-    HandshakeResponse,
     InboundMessage,
     OutboundReply,
     SendResult,
-    WebhookRequest,
-    WebhookResult,
 )
 
 from . import graph
-from .graph import Batch, GraphClient, Ignored, ItemOutcome
+from .graph import Batch, GraphClient, GraphWebhooks, Ignored, ItemOutcome, PayloadModel
 from .messaging import direct_send, messaging_to_message
 
 NETWORK = "Facebook"
 POST_ITEMS = ("post", "status", "photo", "video", "share")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
-
-
-class FeedAuthor(_Model):
+class FeedAuthor(PayloadModel):
     id: str = Field(min_length=1)
     name: str = ""
 
 
-class FeedValue(_Model):
+class FeedValue(PayloadModel):
     """A ``feed`` change as Meta documents it (Page webhooks reference, field ``feed``)."""
 
     item: str
@@ -117,7 +110,9 @@ def feed_to_message(channel: str, page_id: str, value_data: dict[str, Any], entr
     )
 
 
-def parse_delivery(channel: str, entries: list[dict[str, Any]]) -> Batch:
+def parse_delivery(
+    channel: str, entries: list[dict[str, Any]], credentials: dict[str, Any] | None = None
+) -> Batch:
     """Parse every feed change and Messenger event of a verified delivery, item by item."""
     batch = Batch(NETWORK)
     for e, entry in enumerate(entries):
@@ -141,8 +136,11 @@ def parse_delivery(channel: str, entries: list[dict[str, Any]]) -> Batch:
     return batch
 
 
-class FacebookAdapter:
+class FacebookAdapter(GraphWebhooks):
     network = "facebook"
+    network_name = NETWORK
+    expected_object = "page"
+    parse = staticmethod(parse_delivery)
     outbound = True
     credential_fields = ("page_access_token", "app_secret", "verify_token", "api_base_url")
     config_fields = ("page_id", "human_agent_tag")
@@ -158,15 +156,6 @@ class FacebookAdapter:
         "human_agent_tag": "true if the app has Meta's Human Agent permission: Messenger replies may "
         "then be sent up to 7 days after the customer's last message instead of 24 hours.",
     }
-
-    def handshake(self, request: WebhookRequest, *, credentials: dict[str, Any]) -> HandshakeResponse:
-        return graph.handshake(request, credentials=credentials)
-
-    def receive(self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]) -> WebhookResult:
-        entries = graph.webhook_payload(
-            request, app_secret=credentials.get("app_secret"), network=NETWORK, expected_object="page"
-        )
-        return parse_delivery(channel, entries).result()
 
     def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult:
         client = _client(credentials, reply.config)

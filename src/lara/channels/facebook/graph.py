@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from lara.channels.base import (
     ChannelError,
@@ -320,3 +320,33 @@ class Batch:
         return WebhookResult(
             messages=tuple(self.messages), rejected=tuple(self.rejected), statuses=tuple(self.statuses)
         )
+
+
+class PayloadModel(BaseModel):
+    """Meta's payloads as documented: extra keys allowed, numeric ids read as text, ``from`` by alias."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
+
+
+class GraphWebhooks:
+    """The webhook side the three Meta networks share: the verify-token check and signed deliveries.
+
+    A network sets its name (for messages), the webhook ``object`` it
+    subscribes to, and ``parse`` — ``(channel, entries, credentials) -> Batch``.
+    """
+
+    network_name = ""
+    expected_object = ""
+    parse: Callable[[str, list[dict[str, Any]], dict[str, Any]], Batch]
+
+    def handshake(self, request: WebhookRequest, *, credentials: dict[str, Any]) -> HandshakeResponse:
+        return handshake(request, credentials=credentials)
+
+    def receive(self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]) -> WebhookResult:
+        entries = webhook_payload(
+            request,
+            app_secret=credentials.get("app_secret"),
+            network=self.network_name,
+            expected_object=self.expected_object,
+        )
+        return type(self).parse(channel, entries, credentials).result()

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lara.channels.base import (
     Author,
     ChannelError,
-    HandshakeResponse,
     InboundMessage,
     OutboundReply,
     SendResult,
-    WebhookRequest,
-    WebhookResult,
 )
 from lara.channels.facebook import graph
-from lara.channels.facebook.graph import Batch, GraphClient, Ignored, ItemOutcome
+from lara.channels.facebook.graph import Batch, GraphClient, GraphWebhooks, Ignored, ItemOutcome, PayloadModel
 from lara.channels.facebook.messaging import direct_send, messaging_to_message
 
 NETWORK = "Instagram"
@@ -36,21 +33,17 @@ MEDIA_FIELDS = "id,caption,media_type,permalink,timestamp,username"
 COMMENT_FIELDS = "id,text,timestamp,username,media{id,permalink}"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
-
-
-class IgUser(_Model):
+class IgUser(PayloadModel):
     id: str = Field(min_length=1)
     username: str = ""
 
 
-class IgMedia(_Model):
+class IgMedia(PayloadModel):
     id: str = Field(min_length=1)
     media_product_type: str = ""
 
 
-class IgComment(_Model):
+class IgComment(PayloadModel):
     """A ``comments`` / ``live_comments`` change value (Instagram webhooks reference)."""
 
     id: str = Field(min_length=1)
@@ -60,7 +53,7 @@ class IgComment(_Model):
     parent_id: str | None = None
 
 
-class IgMention(_Model):
+class IgMention(PayloadModel):
     media_id: str = Field(min_length=1)
     comment_id: str | None = None
 
@@ -177,8 +170,11 @@ def _client(credentials: dict[str, Any], config: dict[str, Any]) -> GraphClient:
     )
 
 
-class InstagramAdapter:
+class InstagramAdapter(GraphWebhooks):
     network = "instagram"
+    network_name = NETWORK
+    expected_object = "instagram"
+    parse = staticmethod(parse_delivery)
     outbound = True
     credential_fields = ("access_token", "app_secret", "verify_token", "api_base_url")
     config_fields = ("ig_user_id", "human_agent_tag")
@@ -195,15 +191,6 @@ class InstagramAdapter:
         "human_agent_tag": "true if the app has Meta's Human Agent permission: Direct replies may then "
         "be sent up to 7 days after the customer's last message.",
     }
-
-    def handshake(self, request: WebhookRequest, *, credentials: dict[str, Any]) -> HandshakeResponse:
-        return graph.handshake(request, credentials=credentials)
-
-    def receive(self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]) -> WebhookResult:
-        entries = graph.webhook_payload(
-            request, app_secret=credentials.get("app_secret"), network=NETWORK, expected_object="instagram"
-        )
-        return parse_delivery(channel, entries, credentials).result()
 
     def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult:
         client = _client(credentials, reply.config)

@@ -15,30 +15,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lara.channels.base import (
     Author,
     ChannelError,
-    HandshakeResponse,
     InboundMessage,
     OutboundReply,
     SendResult,
-    WebhookRequest,
-    WebhookResult,
 )
 from lara.channels.facebook import graph
-from lara.channels.facebook.graph import Batch, GraphClient, Ignored, ItemOutcome
+from lara.channels.facebook.graph import Batch, GraphClient, GraphWebhooks, Ignored, ItemOutcome, PayloadModel
 
 NETWORK = "WhatsApp"
 MEDIA_TYPES = ("image", "video", "audio", "sticker")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, populate_by_name=True)
-
-
-class WaError(_Model):
+class WaError(PayloadModel):
     code: int | None = None
     title: str = ""
     message: str = ""
@@ -49,7 +42,7 @@ class WaError(_Model):
         return f"{self.title}: {details}" if details and details != self.title else self.title
 
 
-class WaMessage(_Model):
+class WaMessage(PayloadModel):
     """One entry of ``value.messages`` (WhatsApp Cloud API webhooks reference)."""
 
     sender: str = Field(alias="from", min_length=1)
@@ -60,7 +53,7 @@ class WaMessage(_Model):
     errors: list[WaError] = Field(default_factory=list)
 
 
-class WaStatus(_Model):
+class WaStatus(PayloadModel):
     id: str = Field(min_length=1)
     status: str = Field(min_length=1)
     recipient_id: str = ""
@@ -128,7 +121,9 @@ def status_to_receipt(data: dict[str, Any]) -> ItemOutcome:
     return [(status.id, status.status, detail)]
 
 
-def parse_delivery(channel: str, entries: list[dict[str, Any]]) -> Batch:
+def parse_delivery(
+    channel: str, entries: list[dict[str, Any]], credentials: dict[str, Any] | None = None
+) -> Batch:
     batch = Batch(NETWORK)
     for e, entry in enumerate(entries):
         for c, change in enumerate(entry.get("changes") or []):
@@ -149,8 +144,11 @@ def parse_delivery(channel: str, entries: list[dict[str, Any]]) -> Batch:
     return batch
 
 
-class WhatsAppAdapter:
+class WhatsAppAdapter(GraphWebhooks):
     network = "whatsapp"
+    network_name = NETWORK
+    expected_object = "whatsapp_business_account"
+    parse = staticmethod(parse_delivery)
     outbound = True
     credential_fields = ("access_token", "app_secret", "verify_token", "api_base_url")
     config_fields = ("phone_number_id", "template_name", "template_language", "template_body_parameter")
@@ -170,18 +168,6 @@ class WhatsAppAdapter:
         "template_body_parameter": "true (default) if the template's body has one {{1}} parameter: "
         "the reply's text is put there; false for a template without parameters.",
     }
-
-    def handshake(self, request: WebhookRequest, *, credentials: dict[str, Any]) -> HandshakeResponse:
-        return graph.handshake(request, credentials=credentials)
-
-    def receive(self, request: WebhookRequest, *, channel: str, credentials: dict[str, Any]) -> WebhookResult:
-        entries = graph.webhook_payload(
-            request,
-            app_secret=credentials.get("app_secret"),
-            network=NETWORK,
-            expected_object="whatsapp_business_account",
-        )
-        return parse_delivery(channel, entries).result()
 
     def send(self, reply: OutboundReply, credentials: dict[str, Any]) -> SendResult:
         phone_number_id = str(reply.config.get("phone_number_id") or "")
