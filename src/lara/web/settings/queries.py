@@ -7,21 +7,19 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import messages as flash
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lara.channels.models import Channel
-from lara.core.audit import settings_change_record
 from lara.mentions.models import MonitoringQuery
 from lara.mentions.queries import query_parse
 
 from .access import lead_or_admin
-from .audit import snapshot
+from .audit import audited_form_view
 
 CODE = re.compile(r"^[a-z]{2}$")
 QUERY_FIELDS = ("name", "query", "languages", "channels", "enabled")
@@ -102,19 +100,14 @@ def query_list(request: HttpRequest) -> HttpResponse:
 @lead_or_admin
 def query_edit(request: HttpRequest, query_id: int | None = None) -> HttpResponse:
     query = get_object_or_404(MonitoringQuery, pk=query_id) if query_id is not None else MonitoringQuery()
-    before = snapshot(query, QUERY_FIELDS) if query.pk else {}
-    form = QueryForm(request.POST if request.method == "POST" else None, instance=query)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        settings_change_record(
-            actor=request.user,
-            area="monitoring_query",
-            action="update" if before else "create",
-            obj=saved,
-            before=before,
-            after=snapshot(saved, QUERY_FIELDS),
-        )
-        flash.success(request, _("Query saved."))
-        return redirect("settings-queries")
-    status = 400 if form.errors else 200
-    return render(request, "lara/settings/query.html", {"form": form, "query": query}, status=status)
+    return audited_form_view(
+        request,
+        instance=query,
+        form_class=QueryForm,
+        fields=QUERY_FIELDS,
+        area="monitoring_query",
+        saved_message=_("Query saved."),
+        done_url="settings-queries",
+        template="lara/settings/query.html",
+        context={"query": query},
+    )

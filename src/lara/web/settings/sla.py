@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lara.cases.models import Priority, SlaPolicy
-from lara.core.audit import settings_change_record
 
 from .access import lead_or_admin
-from .audit import snapshot
+from .audit import audited_form_view
 
 UNITS = (("minutes", gettext_lazy("minutes")), ("hours", gettext_lazy("hours")))
 
@@ -108,19 +106,14 @@ def sla_list(request: HttpRequest) -> HttpResponse:
 @lead_or_admin
 def sla_edit(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
     policy = get_object_or_404(SlaPolicy, pk=policy_id) if policy_id is not None else SlaPolicy()
-    before = snapshot(policy, POLICY_FIELDS) if policy.pk else {}
-    form = SlaForm(request.POST if request.method == "POST" else None, instance=policy)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        settings_change_record(
-            actor=request.user,
-            area="sla_policy",
-            action="update" if before else "create",
-            obj=saved,
-            before=before,
-            after=snapshot(saved, POLICY_FIELDS),
-        )
-        flash.success(request, _("SLA policy saved."))
-        return redirect("settings-sla")
-    status = 400 if form.errors else 200
-    return render(request, "lara/settings/sla_policy.html", {"form": form, "policy": policy}, status=status)
+    return audited_form_view(
+        request,
+        instance=policy,
+        form_class=SlaForm,
+        fields=POLICY_FIELDS,
+        area="sla_policy",
+        saved_message=_("SLA policy saved."),
+        done_url="settings-sla",
+        template="lara/settings/sla_policy.html",
+        context={"policy": policy},
+    )
