@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import case_actions, live, stream, tasks, views
+from . import case_actions, customer_merge, live, stream, tasks, views
 
 urlpatterns = [
     path("", include("lara.web.customer_urls")),  # consent links (public), import progress
@@ -24,6 +24,12 @@ urlpatterns = [
     ),
     path("mentions/", stream.mentions, name="mentions"),
     path("tasks/", tasks.task_list, name="tasks"),
+    path("customers/<int:customer_id>/merge", customer_merge.customer_merge_page, name="customer-merge"),
+    path(
+        "customers/<int:customer_id>/merges/<int:merge_id>/undo",
+        customer_merge.customer_unmerge_view,
+        name="customer-unmerge",
+    ),
     path("tasks/<int:task_id>/done", tasks.task_done, name="task-done"),
     path("cases/<str:reference>/tasks", tasks.case_task_create, name="case-task"),
     path("customers/<int:customer_id>/tasks", tasks.customer_task_create, name="customer-task"),

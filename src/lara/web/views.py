@@ -248,6 +248,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "timeline": timeline_load(list(page.object_list)),
         "suggestions": suggestions,
         "can_merge": user_sees_all_teams(request.user),
+        "merges": customer.merges_in.filter(undone_at__isnull=True).select_related("merged").order_by("-pk"),
         "segments": customer_segments(customer),
     }
     return render(request, "lara/customer.html", context)
