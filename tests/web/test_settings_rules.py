@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lara.cases.models import Case, RoutingRule
+from lara.cases.models import Case, RoutingRule, SavedReply
 from lara.core.jobs import jobs_run_pending
 from lara.core.models import SettingsChange
+from lara.mentions.models import MonitoringQuery
 from lara.mentions.services import message_ingest_json
 
 from ..factories import inbound
@@ -158,3 +159,133 @@ def test_move_up_and_down_reorders_the_rules(org: dict[str, Any]) -> None:
     assert after_up == expected
     assert after_down == names
     assert SettingsChange.objects.filter(area="routing_rule", action="move").count() == 2
+
+
+def test_the_editor_saves_the_new_conditions_and_case_actions(org: dict[str, Any]) -> None:
+    MonitoringQuery.objects.create(name="Competitors", query="Pedalix OR UrbanGlide")
+    SavedReply.objects.create(name="Where to buy", language="en", text="Order on our site.")
+    form = _rule_form(name="Competitor buyers", rows="3", team="sales", priority="", tags="")
+    form.update(
+        {
+            "cond-0-field": "entities",
+            "cond-0-op": "eq",
+            "cond-0-value": "competitor",
+            "cond-1-field": "query",
+            "cond-1-op": "in",
+            "cond-1-value": "Competitors",
+            "cond-2-field": "keywords",
+            "cond-2-op": "eq",
+            "cond-2-value": "switch OR cheaper",
+            "assign": "bob",
+            "escalate": "on",
+            "notify": "team_leads, alice, team_leads",
+            "auto_reply": "Where to buy",
+            "task_title": "Call back",
+            "task_due_hours": "4",
+            "task_assignee": "case_assignee",
+            "task_only_unassigned": "on",
+        }
+    )
+    client = login(org["lena"])
+
+    response = client.post("/settings/rules/new/", form)
+
+    assert response.status_code == 302
+    rule = RoutingRule.objects.get(name="Competitor buyers")
+    assert rule.conditions == [
+        {"field": "entities", "op": "eq", "value": "competitor"},
+        {"field": "query", "op": "in", "value": ["Competitors"]},
+        {"field": "keywords", "op": "eq", "value": "switch OR cheaper"},
+    ]
+    assert rule.actions == {
+        "team": "sales",
+        "create_case": True,
+        "assign": "bob",
+        "auto_reply": "Where to buy",
+        "notify": ["team_leads", "alice"],
+        "escalate": True,
+        "task": {
+            "title": "Call back",
+            "due_hours": 4,
+            "assignee": "case_assignee",
+            "only_if_unassigned": True,
+        },
+    }
+    page = client.get(f"/settings/rules/{rule.pk}/").content.decode()
+    assert 'name="assign" value="bob"' in page
+    assert 'name="notify" value="team_leads, alice"' in page
+    assert 'name="task_title" value="Call back"' in page
+    assert '<option value="Where to buy">' in page
+
+
+def test_unknown_users_saved_replies_and_queries_are_inline_errors(org: dict[str, Any]) -> None:
+    form = _rule_form(name="Bad actions", rows="3")
+    form.update(
+        {
+            "cond-0-field": "query",
+            "cond-0-op": "eq",
+            "cond-0-value": "Nope",
+            "cond-1-field": "keywords",
+            "cond-1-op": "eq",
+            "cond-1-value": "-refund",
+            "cond-2-field": "entities",
+            "cond-2-op": "gte",
+            "cond-2-value": "3",
+            "assign": "zoe",
+            "notify": "team_leads, ghost",
+            "auto_reply": "Gone",
+            "task_title": "Call back",
+            "task_assignee": "nemo",
+        }
+    )
+
+    response = login(org["lena"]).post("/settings/rules/new/", form)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Condition row 0: no monitoring query is named Nope" in page
+    assert (
+        "Condition row 1: keywords -refund: a part of the query only excludes words; add a word to look for"
+        in page
+    )
+    assert "Condition row 2: entities cannot be tested with gte" in page
+    assert '<p class="error-text">No active user is named zoe.</p>' in page
+    assert '<p class="error-text">No active user is named ghost.</p>' in page
+    assert '<p class="error-text">No shared saved reply is named Gone.</p>' in page
+    assert '<p class="error-text">No active user is named nemo.</p>' in page
+    assert not RoutingRule.objects.filter(name="Bad actions").exists()
+
+
+def test_a_task_due_time_must_be_a_positive_number_of_hours(org: dict[str, Any]) -> None:
+    form = _rule_form(name="Bad task", task_title="Call back", task_due_hours="soon")
+
+    response = login(org["lena"]).post("/settings/rules/new/", form)
+
+    assert response.status_code == 400
+    assert (
+        "The task&#x27;s due time is a number of hours above 0 and at most 720." in response.content.decode()
+    )
+
+
+def test_the_preview_counts_the_case_actions_the_rules_would_take(org: dict[str, Any]) -> None:
+    _seed(
+        "Where can I buy the Volta City?",  # Sales: task + notify
+        "What does the Kick cost?",  # Sales: task + notify
+        "I want to buy one but the last one was broken",  # Sales: task + notify
+        "The brakes failed, I will buy another brand",  # the PR crisis rule: escalate + notify
+        "It is broken",  # not matched
+    )
+    rule = RoutingRule.objects.get(name=SALES)
+    form = _rule_form(preview="1", team="sales", priority="", notify="team_leads")
+    form.update({"task_title": "Call back", "task_due_hours": "4"})
+
+    page = login(org["lena"]).post(f"/settings/rules/{rule.pk}/", form).content.decode()
+
+    assert '<dd id="preview-matched">4</dd>' in page
+    assert '<dd id="preview-notify">4</dd>' in page
+    assert '<dd id="preview-task">3</dd>' in page
+    assert '<dd id="preview-escalate">1</dd>' in page
+    assert '<dd id="preview-auto-reply">0</dd>' in page
+    assert '<td dir="auto">task “Call back”; notify team_leads</td>' in page
+    assert '<td dir="auto">escalate; notify team_leads</td>' in page
+    assert RoutingRule.objects.get(pk=rule.pk).actions["task"]["title"] == "Follow up within 24 h"

@@ -103,9 +103,7 @@ def reply_hold(*, case: Case, author: Any, text: str, parent: Message | None, re
         if author is None or lead.pk != author.pk:
             notification_create(
                 user=lead,
-                text=f"{case.reference}: a reply by {by} waits for approval ({reason})"[
-                    :500
-                ],
+                text=f"{case.reference}: a reply by {by} waits for approval ({reason})"[:500],
                 url=f"/cases/{case.reference}/",
             )
     return reply

@@ -61,7 +61,15 @@ RULES: list[dict[str, Any]] = [
             {"field": "urgency", "op": "eq", "value": "critical"},
             {"field": "text", "op": "contains_any", "value": PRESS_WORDS},
         ],
-        "actions": {"team": "pr", "priority": "P1", "tags": ["pr-watch"], "create_case": True},
+        # A safety report or a journalist cannot wait for the queue: a lead owns it at once.
+        "actions": {
+            "team": "pr",
+            "priority": "P1",
+            "tags": ["pr-watch"],
+            "create_case": True,
+            "escalate": True,
+            "notify": ["team_leads"],
+        },
     },
     {
         "name": "PR: high-reach negative post",
@@ -77,7 +85,18 @@ RULES: list[dict[str, Any]] = [
         "name": "Sales: purchase intent",
         "match": "all",
         "conditions": [{"field": "purchase_intent", "op": "is_true"}],
-        "actions": {"team": "sales", "tags": ["lead"], "create_case": True},
+        # A buyer nobody answers is a sale lost: when no agent is free, a lead gets a follow-up task.
+        "actions": {
+            "team": "sales",
+            "tags": ["lead"],
+            "create_case": True,
+            "task": {
+                "title": "Follow up within 24 h",
+                "due_hours": 24,
+                "assignee": "case_assignee",
+                "only_if_unassigned": True,
+            },
+        },
     },
     {
         "name": "Product: ideas and feature requests",

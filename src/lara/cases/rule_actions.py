@@ -89,21 +89,25 @@ def route_actions_apply(
     now = now or timezone.now()
     records: list[ActionRecord] = []
     escalated = any([_escalate(case, act, records) for act in outcome.act("escalate")])
+    # The escalation already told these leads; a "notify team_leads" of the same rule must not repeat it.
+    told = {u.pk for u in team_leads(case)} if escalated else set()
     if escalated:
         for act in outcome.act("assign"):
-            _record(case, records, act, done=False, detail=f"assign to {act.value} skipped: escalated to a lead")
+            _record(
+                case, records, act, done=False, detail=f"assign to {act.value} skipped: escalated to a lead"
+            )
     else:
         _assign(case, outcome, language, records)
     for act in outcome.act("task"):
         _task(case, act, records, now)
     for act in outcome.act("notify"):
-        _notify(case, act, records)
+        _notify(case, act, records, told)
     for act in outcome.act("auto_reply"):
         _auto_reply(case, act, records)
     return [r.as_dict() for r in records]
 
 
-def assign_refusal(case: Case, user: Any | None, username: str) -> str:
+def assign_refusal(case: Case, user: Any | None) -> str:
     """Why the rule's user may not take the case ("" = they may)."""
     if user is None:
         return "no such user"
@@ -120,7 +124,7 @@ def _assign(case: Case, outcome: Outcome, language: str, records: list[ActionRec
     for act in outcome.act("assign"):
         username = str(act.value)
         user = _user(username)
-        refusal = assign_refusal(case, user, username)
+        refusal = assign_refusal(case, user)
         if not refusal:
             case_assign(case=case, user=user, reason=f"{act.rule}: assigned by the rule")
             _record(case, records, act, done=True, detail=f"assigned to {username}")
@@ -157,20 +161,23 @@ def _task(case: Case, act: RuleAct, records: list[ActionRecord], now: datetime) 
         detail = f"task “{title}” skipped: the case went to {case.assignee.get_username()}"
         _record(case, records, act, done=False, detail=detail)
         return
-    hours = float(spec.get("due_hours") or DEFAULT_TASK_HOURS)
-    who = str(spec.get("assignee") or CASE_ASSIGNEE)
     note = ""
+    try:
+        hours = float(spec.get("due_hours") or DEFAULT_TASK_HOURS)
+    except (TypeError, ValueError):  # a rule saved around the editor: keep the task, say so
+        hours, note = DEFAULT_TASK_HOURS, f" (due_hours {spec.get('due_hours')!r} is not a number)"
+    who = str(spec.get("assignee") or CASE_ASSIGNEE)
     if who == CASE_ASSIGNEE:
         assignee = case.assignee
         if assignee is None:
             # A reminder needs someone to remind: the lead sees that nobody was free.
             leads = team_leads(case)
             assignee = leads[0] if leads else None
-            note = " (the case has no assignee)"
+            note += " (the case has no assignee)"
     else:
         assignee = _user(who)
         if assignee is None:
-            note = f" (no such user {who})"
+            note += f" (no such user {who})"
     task = task_create(
         title=title,
         case=case,
@@ -183,7 +190,7 @@ def _task(case: Case, act: RuleAct, records: list[ActionRecord], now: datetime) 
     _record(case, records, act, done=True, detail=f"task “{task.title}” for {name}, due in {hours:g} h{note}")
 
 
-def _notify(case: Case, act: RuleAct, records: list[ActionRecord]) -> None:
+def _notify(case: Case, act: RuleAct, records: list[ActionRecord], told: set[int]) -> None:
     names = act.value if isinstance(act.value, list) else [act.value]
     chosen: dict[int, Any] = {}
     refused: list[str] = []
@@ -199,16 +206,21 @@ def _notify(case: Case, act: RuleAct, records: list[ActionRecord]) -> None:
             refused.append(f"notify {name} skipped: cannot see this case")
         else:
             chosen[user.pk] = user
+    already = sorted(u.get_username() for pk, u in chosen.items() if pk in told)
+    fresh = [u for pk, u in chosen.items() if pk not in told]
     text = f"{case.reference}: {act.rule} — {case.subject}"[:500]
     url = case_url(case)
-    for user in chosen.values():
+    for user in fresh:
         notification_create(user=user, text=text, url=url)
         _mail_on_commit(user=user, text=text, url=url)
+        told.add(user.pk)
     for detail in refused:
         _record(case, records, act, done=False, detail=detail)
-    if chosen:
-        usernames = ", ".join(sorted(u.get_username() for u in chosen.values()))
-        _record(case, records, act, done=True, detail=f"notified {usernames}")
+    if fresh or already:
+        detail = "notified " + (", ".join(sorted(u.get_username() for u in fresh)) or "nobody new")
+        if already:
+            detail += f" ({', '.join(already)} already told)"
+        _record(case, records, act, done=True, detail=detail)
 
 
 def _mail_on_commit(*, user: Any, text: str, url: str) -> None:

@@ -3,6 +3,8 @@
 It replays the pure ``evaluate`` of ``lara.cases.routing`` twice per message:
 with the rules as saved, and with the edited rule in its place (a new rule
 goes last). The difference is what saving would change; nothing is written.
+The case actions (assign, escalate, task, notify, auto-reply) are counted on
+the messages that would open a case, since only a case carries them out.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any
 from django.db.models import Q
 
 from lara.cases.models import CaseMessage, RoutingRule
-from lara.cases.pipeline import message_facts, rule_specs
-from lara.cases.routing import RuleSpec, evaluate, rule_matches
+from lara.cases.pipeline import route_facts, rule_specs
+from lara.cases.routing import CASE_ACTIONS, Outcome, RuleAct, RuleSpec, evaluate, rule_matches
 from lara.mentions.models import Direction, Message
 
 WINDOW = 500
@@ -27,7 +29,28 @@ class Preview:
     matched: int = 0
     team_changed: int = 0
     priority_changed: int = 0
+    #: How many matched messages would get each case action, by action name.
+    actions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CASE_ACTIONS, 0))
     sample: list[dict[str, Any]] = field(default_factory=list)
+
+
+def act_label(act: RuleAct) -> str:
+    """One action as the preview lists it, e.g. ``notify team_leads`` or ``task “Call back”``."""
+    value = act.value
+    if act.action == "escalate":
+        return "escalate"
+    if act.action == "notify":
+        return "notify " + ", ".join(value if isinstance(value, list) else [str(value)])
+    if act.action == "task":
+        title = value.get("title", "") if isinstance(value, dict) else str(value)
+        return f"task “{title}”"
+    if act.action == "auto_reply":
+        return f"auto-reply “{value}”"
+    return f"{act.action} {value}"
+
+
+def _opens_case(outcome: Outcome, action_required: bool) -> bool:
+    return action_required if outcome.create_case is None else outcome.create_case
 
 
 def _rules_with(edited: RuleSpec, *, enabled: bool) -> list[RuleSpec]:
@@ -53,6 +76,7 @@ def rule_preview(*, edited: RuleSpec, enabled: bool = True, window: int = WINDOW
     messages = list(
         Message.objects.filter(direction=Direction.IN, analysis__isnull=False)
         .select_related("channel", "analysis", "author_profile__customer")
+        .prefetch_related("queries")
         .order_by("-created_at", "-pk")[:window]
     )
     current_rules = rule_specs()
@@ -61,8 +85,9 @@ def rule_preview(*, edited: RuleSpec, enabled: bool = True, window: int = WINDOW
         CaseMessage.objects.filter(message__in=messages).values_list("message_id", "case__reference")
     )
     preview = Preview(considered=len(messages))
+    segments: dict[int, list[str]] = {}
     for message in messages:
-        facts = message_facts(message, message.analysis)
+        facts = route_facts(message, message.analysis, [*current_rules, *new_rules], segments=segments)
         if not rule_matches(edited.match, edited.conditions, facts):
             continue
         preview.matched += 1
@@ -72,6 +97,9 @@ def rule_preview(*, edited: RuleSpec, enabled: bool = True, window: int = WINDOW
         priority_changed = (before.priority or default) != (after.priority or default)
         preview.team_changed += team_changed
         preview.priority_changed += priority_changed
+        acts = after.acts if _opens_case(after, message.analysis.action_required) else []
+        for action in {a.action for a in acts}:
+            preview.actions[action] += 1
         if len(preview.sample) < SAMPLE:
             preview.sample.append(
                 {
@@ -82,6 +110,7 @@ def rule_preview(*, edited: RuleSpec, enabled: bool = True, window: int = WINDOW
                     "priority_before": before.priority or default,
                     "priority_after": after.priority or default,
                     "changed": team_changed or priority_changed,
+                    "actions": [act_label(a) for a in acts],
                 }
             )
     return preview

@@ -16,7 +16,7 @@ from lara.core.models import Team
 
 from .access import lead_or_admin
 from .audit import snapshot
-from .rule_form import RuleDraft, draft_from_post, draft_from_rule
+from .rule_form import RuleDraft, draft_from_post, draft_from_rule, shared_reply_names
 from .rule_preview import rule_preview
 
 RULE_FIELDS = ("name", "position", "enabled", "match", "conditions", "actions", "stop")
@@ -102,6 +102,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
         "ops": OPS,
         "teams": Team.objects.order_by("name"),
         "priorities": Priority.choices,
+        "saved_replies": shared_reply_names(),
     }
     return render(request, "lara/settings/rule.html", context, status=400 if draft.errors else 200)
 
