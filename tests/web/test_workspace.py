@@ -134,8 +134,12 @@ def test_bulk_tag_adds_the_tag_with_a_paper_trail(org: dict[str, Any]) -> None:
 
     case.refresh_from_db()
     assert case.tags.count("pr-watch") == 1
-    event = CaseEvent.objects.get(case=case, kind=EventKind.NOTE)
-    assert (event.actor, event.data) == (org["alice"], {"tag": "pr-watch"})
+    event = CaseEvent.objects.get(case=case, kind=EventKind.TAGGED)
+    assert (event.actor, event.data, event.reason) == (
+        org["alice"],
+        {"added": ["pr-watch"], "removed": []},
+        "bulk action in the inbox",
+    )
 
 
 def test_bulk_needs_csrf(org: dict[str, Any]) -> None:

@@ -126,6 +126,7 @@ class EventKind(models.TextChoices):
     REPLY_APPROVED = "reply_approved"
     REPLY_REJECTED = "reply_rejected"
     RULE_ACTION = "rule_action"
+    TAGGED = "tagged"
 
 
 class CaseEvent(models.Model):

@@ -50,6 +50,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/reply", views.case_reply, name="case-reply"),
     path("cases/<str:reference>/status", views.case_status, name="case-status"),
+    path("cases/<str:reference>/tags", views.case_tags, name="case-tags"),
     path("cases/<str:reference>/note", case_actions.case_note, name="case-note"),
     path("cases/<str:reference>/snooze", case_actions.case_snooze_view, name="case-snooze"),
     path("cases/<str:reference>/wake", case_actions.case_wake_view, name="case-wake"),

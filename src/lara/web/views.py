@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,9 +20,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from lara.cases.merge import suggestion_accept
-from lara.cases.models import Case, CaseStatus, EventKind, Priority, ReplyStatus
+from lara.cases.models import Case, CaseStatus, Priority, ReplyStatus
 from lara.cases.selectors import case_get_for_user, case_list_for_user, case_visible_to
-from lara.cases.services import case_assign, case_event_add, case_set_status, reply_create
+from lara.cases.services import case_assign, case_set_status, reply_create
+from lara.cases.tags import TAG_RE, case_tags_change
 from lara.channels.models import Channel
 from lara.core.models import Team
 from lara.core.selectors import user_role, user_sees_all_teams
@@ -131,7 +130,6 @@ BULK_STATUSES = (
     (CaseStatus.CLOSED, CaseStatus.CLOSED.label),
 )
 SLA_CHOICES = (("breached", gettext_lazy("breached")), ("due_soon", gettext_lazy("due soon")))
-TAG_RE = re.compile(r"^[\w-]{1,40}$")
 
 
 def _bulk_apply(*, request: HttpRequest, case: Case, action: str, value: str) -> bool:
@@ -156,18 +154,7 @@ def _bulk_apply(*, request: HttpRequest, case: Case, action: str, value: str) ->
         case_set_status(case=case, status=value, actor=actor, reason="bulk action in the inbox")
         return True
     if action == "tag":
-        if value not in case.tags:
-            # No tag service or event kind exists; a note event keeps the paper trail.
-            with transaction.atomic():
-                case.tags = [*case.tags, value]
-                case.save(update_fields=["tags", "updated_at"])
-                case_event_add(
-                    case=case,
-                    kind=EventKind.NOTE,
-                    actor=actor,
-                    reason=f"tag added: {value}",
-                    data={"tag": value},
-                )
+        case_tags_change(case=case, add=[value], actor=actor, reason="bulk action in the inbox")
         return True
     return False
 
@@ -181,7 +168,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
     valid = (
         (action == "assign" and bool(value))
         or (action == "status" and value in dict(BULK_STATUSES))
-        or (action == "tag" and bool(TAG_RE.match(value)))
+        or (action == "tag" and bool(TAG_RE.match(value.strip().lower())))
     )
     redirect_to = redirect(_safe_next(request, fallback=reverse("inbox")))
     if not valid:
@@ -404,3 +391,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "current_time_zone": profile.time_zone if profile else settings.TIME_ZONE,
     }
     return render(request, "lara/preferences.html", context)
+
+
+@login_required
+@require_POST
+def case_tags(request: HttpRequest, reference: str) -> HttpResponse:
+    """Add a tag (``add``) or remove one (``remove``) on a case the user may see."""
+    case = case_get_for_user(user=request.user, reference=reference)
+    if case is None:
+        raise Http404("No such case in your teams")
+    add = [t for t in request.POST.get("add", "").split(",") if t.strip()]
+    remove = [t for t in request.POST.getlist("remove") if t.strip()]
+    try:
+        case_tags_change(case=case, add=add, remove=remove, actor=request.user)
+    except ValueError as exc:
+        flash.error(request, str(exc))
+    return redirect("case", reference=reference)
