@@ -178,7 +178,7 @@ def test_a_forged_or_unsigned_delivery_is_refused_whole(fb: Channel, signature: 
 
     response = _deliver(body, signature)
 
-    assert (response.status_code, response.json()) == (401, {"detail": "signature missing or wrong"})
+    assert (response.status_code, response.json()) == (403, {"detail": "signature missing or wrong"})
     assert Message.objects.count() == 0
     assert DeadLetter.objects.count() == 0
 
@@ -189,7 +189,7 @@ def test_a_tampered_body_is_refused(fb: Channel) -> None:
 
     response = _deliver(body.replace(b"10 km", b"100 km"), signature)
 
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert Message.objects.count() == 0
 
 

@@ -170,7 +170,7 @@ def test_a_forged_delivery_is_refused_whole(ig: Channel, graph: GraphApi) -> Non
 
     response = _deliver(body, sign("someone-else", body))
 
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert Message.objects.count() == 0
     assert graph.requests == []  # nothing fetched for a forged delivery
 

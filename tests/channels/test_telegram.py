@@ -90,7 +90,7 @@ def test_the_webhook_refuses_a_wrong_secret(tg: Channel) -> None:
         headers={"X-Telegram-Bot-Api-Secret-Token": "x"},
     )
 
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert Message.objects.count() == 0
 
 

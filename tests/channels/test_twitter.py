@@ -344,7 +344,7 @@ def test_a_forged_account_activity_delivery_is_refused_whole(x: Channel, signatu
 
     answer = _deliver("x", body, signature)
 
-    assert answer.status_code == 401
+    assert answer.status_code == 403
     assert Message.objects.count() == 0
     assert DeadLetter.objects.count() == 0
 
@@ -353,7 +353,7 @@ def test_a_tampered_delivery_is_refused(x: Channel) -> None:
     body = (FIXTURES / "account_activity_tweets.json").read_bytes()
     signature = _sign(body)
 
-    assert _deliver("x", body.replace(b"58213", b"00000"), signature).status_code == 401
+    assert _deliver("x", body.replace(b"58213", b"00000"), signature).status_code == 403
     assert Message.objects.count() == 0
 
 

@@ -157,7 +157,7 @@ def test_a_forged_delivery_is_refused_whole(wa: Channel) -> None:
     unsigned = Client().post("/hooks/wa", data=body, content_type="application/json")
     forged = _deliver(body, sign("guessed", body))
 
-    assert (unsigned.status_code, forged.status_code) == (401, 401)
+    assert (unsigned.status_code, forged.status_code) == (403, 403)
     assert Message.objects.count() == 0
 
 

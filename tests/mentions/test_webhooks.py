@@ -55,7 +55,7 @@ def test_a_forged_or_unsigned_delivery_stores_nothing(shop: Channel, signature: 
 
     response = _deliver(body, signature)
 
-    assert (response.status_code, response.json()) == (401, {"detail": "signature missing or wrong"})
+    assert (response.status_code, response.json()) == (403, {"detail": "signature missing or wrong"})
     assert Message.objects.count() == 0
     shop.refresh_from_db()
     assert shop.last_error == "webhook refused: signature missing or wrong"
@@ -67,7 +67,7 @@ def test_a_tampered_body_is_refused(shop: Channel) -> None:
 
     response = _deliver(body.replace(b"10 days", b"2 days"), signature)
 
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert Message.objects.count() == 0
 
 

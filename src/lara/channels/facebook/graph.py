@@ -74,7 +74,7 @@ def signature_verify(request: WebhookRequest, *, app_secret: str | None, network
         raise WebhookRejected(f"this {network} channel has no app_secret configured", status=403)
     expected = "sha256=" + hmac.new(app_secret.encode(), request.body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), expected):
-        raise WebhookRejected("signature missing or wrong", status=401)
+        raise WebhookRejected("signature missing or wrong", status=403)
 
 
 def sign(app_secret: str, body: bytes) -> str:

@@ -103,7 +103,7 @@ class TelegramAdapter:
         if not secret:
             raise WebhookRejected("this Telegram channel has no webhook_secret configured", status=403)
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
-            raise WebhookRejected("secret token missing or wrong", status=401)
+            raise WebhookRejected("secret token missing or wrong", status=403)
         try:
             data = json.loads(request.body)
             message = update_to_message(channel, data)

@@ -51,7 +51,7 @@ class WebhookAdapter:
             raise WebhookRejected("this webhook channel has no secret configured", status=403)
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not hmac.compare_digest(given, sign(secret, request.body)):
-            raise WebhookRejected("signature missing or wrong", status=401)
+            raise WebhookRejected("signature missing or wrong", status=403)
         try:
             payload = json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
