@@ -12,7 +12,7 @@ from lara.cases.services import reply_create
 from lara.channels.models import Channel
 from lara.channels.registry import adapter_for
 from lara.core.jobs import jobs_run_pending
-from lara.core.models import Job
+from lara.core.models import Job, Notification
 from lara.mentions.models import Message
 from lara.mentions.services import message_ingest_json
 
@@ -77,6 +77,11 @@ def test_a_refused_reply_fails_at_once_and_shows_on_the_case(org: dict[str, Any]
     assert case.events.filter(kind="reply_failed").count() == 1
     org["api"].refresh_from_db()
     assert org["api"].last_error == "callback refused the reply: HTTP 401"
+    told = Notification.objects.get(user=org["alice"])
+    assert (told.text, told.url) == (
+        f"Your reply on {case.reference} was not delivered: callback refused the reply: HTTP 401",
+        f"/cases/{case.reference}/",
+    )
 
 
 def test_a_server_error_is_retried(org: dict[str, Any], callback: str) -> None:

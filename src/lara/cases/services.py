@@ -17,6 +17,7 @@ from lara.channels.services import channel_mark_error, channel_mark_success
 from lara.core.bell import bell_ring_on_commit
 from lara.core.jobs import job_enqueue
 from lara.core.models import Team
+from lara.core.services import notification_create
 from lara.customers.models import Customer
 from lara.mentions.models import Direction, Message, Stage
 
@@ -275,6 +276,7 @@ def reply_send(*, reply_id: int) -> Reply:
         with transaction.atomic():
             Reply.objects.filter(pk=reply.pk).update(status=ReplyStatus.FAILED)
             case_event_add(case=case, kind=EventKind.REPLY_FAILED, reason=str(exc), data={"reply": reply.pk})
+            _tell_the_author(reply=reply, case=case, reason=str(exc))
         reply.refresh_from_db()
         return reply
     channel_mark_success(channel_id=channel.pk)
@@ -317,9 +319,17 @@ def reply_delivery_status(channel_id: int, external_id: str, status: str, detail
         return
     Reply.objects.filter(pk=reply.pk).update(delivery_status=status[:20], delivery_detail=detail)
     if status == "failed" and reply.delivery_status != "failed":
-        case_event_add(
-            case=reply.case,
-            kind=EventKind.REPLY_FAILED,
-            reason=f"the network reported the reply undelivered: {detail}",
-            data={"reply": reply.pk},
-        )
+        reason = f"the network reported the reply undelivered: {detail}"
+        case_event_add(case=reply.case, kind=EventKind.REPLY_FAILED, reason=reason, data={"reply": reply.pk})
+        _tell_the_author(reply=reply, case=reply.case, reason=reason)
+
+
+def _tell_the_author(*, reply: Reply, case: Case, reason: str) -> None:
+    """A reply that will never arrive must not look sent: tell the agent who wrote it, in the app."""
+    if reply.author_id is None:
+        return
+    notification_create(
+        user=reply.author,
+        text=f"Your reply on {case.reference} was not delivered: {reason}"[:500],
+        url=f"/cases/{case.reference}/",
+    )
