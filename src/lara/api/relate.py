@@ -19,8 +19,9 @@ from lara.cases.outgoing import customer_payload, webhook_endpoint_create
 from lara.cases.privacy import customer_erase, customer_export
 from lara.core.models import Role
 from lara.core.selectors import user_role
+from lara.customers.attributes import AttributeValueError, attribute_definition_create
 from lara.customers.imports import customer_import_start, import_rows_count
-from lara.customers.models import Customer, CustomerMerge, LinkSuggestion
+from lara.customers.models import AttributeDefinition, Customer, CustomerMerge, LinkSuggestion
 from lara.customers.services import CustomerConflict, customer_upsert_by_crm_id, customers_import_csv
 from lara.customers.suggestions import suggestion_list, suggestion_reject
 
@@ -337,6 +338,48 @@ def customers_upsert_by_crm_id(request: HttpRequest, external_id: str, body: Cus
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
     return Status(201 if created else 200, customer_payload(customer))
+
+
+# --- custom attributes ----------------------------------------------------------------
+
+
+class AttributeIn(Schema):
+    key: str
+    label: str
+    type: str = "text"
+    choices: list[str] = []
+    required: bool = False
+
+
+class AttributeOut(Schema):
+    key: str
+    label: str
+    type: str
+    choices: list[str]
+    required: bool
+    position: int
+
+
+@router.get("/attributes", response=list[AttributeOut])
+def attributes_list(request: HttpRequest) -> Any:
+    """The custom attributes customers carry (text, number, date, choice), in display order."""
+    return list(AttributeDefinition.objects.order_by("position", "pk"))
+
+
+@router.post("/attributes", response={201: AttributeOut})
+def attributes_create(request: HttpRequest, body: AttributeIn) -> Any:
+    """Define a custom attribute (leads and admins); 422 with the reason for a bad key, type or choices.
+
+    From then on every CSV import, CRM upsert and merge checks its values.
+    """
+    _require(request, Role.LEAD, Role.ADMIN)
+    try:
+        definition = attribute_definition_create(
+            key=body.key, label=body.label, type=body.type, choices=body.choices, required=body.required
+        )
+    except AttributeValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(201, definition)
 
 
 # --- outgoing webhooks ----------------------------------------------------------------

@@ -9,7 +9,9 @@ so imports, upserts, merges, unmerges and erasure all keep it exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .models import ContactKind, ContactPoint, Customer
 
@@ -41,17 +43,60 @@ def contact_points_sync(*, customer_ids: Iterable[int], source: str = "", verifi
     for pk, have in existing.items():
         for kind, value in have - wanted.get(pk, set()):
             ContactPoint.objects.filter(customer_id=pk, kind=kind, value=value).delete()
-    for pk, want in wanted.items():
-        for kind, value in sorted(want - existing[pk]):
-            moved = (
-                ContactPoint.objects.filter(kind=kind, value=value)
-                .exclude(customer_id=pk)
-                .update(customer_id=pk)
-            )
-            if not moved:
-                ContactPoint.objects.create(
-                    customer_id=pk, kind=kind, value=value[:254], source=source[:40], verified=verified
-                )
+    missing = {(kind, value[:254]): pk for pk, want in wanted.items() for kind, value in want - existing[pk]}
+    if not missing:
+        return
+    # One read finds the values another record still holds (they move); the rest are created at once.
+    held = {
+        (kind, value): point_pk
+        for point_pk, kind, value in ContactPoint.objects.filter(
+            value__in={value for _kind, value in missing}
+        ).values_list("pk", "kind", "value")
+        if (kind, value) in missing
+    }
+    for key, point_pk in sorted(held.items()):
+        ContactPoint.objects.filter(pk=point_pk).update(customer_id=missing[key])
+    ContactPoint.objects.bulk_create(
+        ContactPoint(customer_id=pk, kind=kind, value=value, source=source[:40], verified=verified)
+        for (kind, value), pk in sorted(missing.items())
+        if (kind, value) not in held
+    )
+
+
+#: While set, ``Customer.save()`` notes the customers to sync here (id → source) instead of syncing.
+_deferred: ContextVar[dict[int, str] | None] = ContextVar("contact_points_deferred", default=None)
+
+
+@contextmanager
+def contact_points_deferred() -> Iterator[None]:
+    """Sync the index once for every customer saved inside, when the block ends without error.
+
+    A CSV import saves hundreds of customers per batch; one sync for all of
+    them reads and writes the index in a few queries instead of a few per
+    customer. Inside the block the index lags behind the records, so the
+    caller must not look contacts up through it (the import keeps its own
+    map of what it wrote). Use inside the transaction that saves them.
+    """
+    pending: dict[int, str] = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    by_source: dict[str, list[int]] = {}
+    for pk, source in pending.items():
+        by_source.setdefault(source, []).append(pk)
+    for source, ids in by_source.items():
+        contact_points_sync(customer_ids=ids, source=source)
+
+
+def contact_points_changed(*, customer_id: int, source: str) -> None:
+    """Called by ``Customer.save()``: sync this customer now, or at the end of a deferred block."""
+    pending = _deferred.get()
+    if pending is None:
+        contact_points_sync(customer_ids=[customer_id], source=source)
+    else:
+        pending[customer_id] = source
 
 
 def contact_owner(*, kind: str, value: str) -> Customer | None:

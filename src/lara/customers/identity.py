@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -66,10 +67,16 @@ def _words(text: str) -> list[str]:
 
 def transliterations(text: str) -> list[str]:
     """Return the Latin readings of a name: Cyrillic without і/ї/є/ґ may be Russian or Ukrainian."""
+    return list(_transliterations(text))
+
+
+@lru_cache(maxsize=65536)
+def _transliterations(text: str) -> tuple[str, ...]:
+    # Cached: a suggestion run compares each name with dozens of others.
     lowered = text.lower()
     if script_of(text) != "cyrillic" or any(ch in _UKRAINIAN_LETTERS for ch in lowered):
-        return [transliterate(text)]
-    return sorted({transliterate(text), transliterate(text, ukrainian=True)})
+        return (transliterate(text),)
+    return tuple(sorted({transliterate(text), transliterate(text, ukrainian=True)}))
 
 
 def transliterate(text: str, *, ukrainian: bool | None = None) -> str:
@@ -111,20 +118,25 @@ def _hebrew_skeleton(word: str, *, vav_is_consonant: bool) -> str:
 
 def skeletons(name: str) -> list[str]:
     """Return the consonant skeletons of a name (two for Hebrew: ו read as v or as a vowel)."""
+    return list(_skeletons(name))
+
+
+@lru_cache(maxsize=65536)
+def _skeletons(name: str) -> tuple[str, ...]:
     words = _words(name)
     if not words:
-        return []
+        return ()
     if script_of(name) == "hebrew":
         variants = {
             " ".join(filter(None, (_hebrew_skeleton(w, vav_is_consonant=v) for w in words)))
             for v in (True, False)
         }
-        return sorted(v for v in variants if v)
+        return tuple(sorted(v for v in variants if v))
     found = {
         " ".join(filter(None, (_latin_skeleton(w) for w in _words(reading))))
-        for reading in transliterations(name)
+        for reading in _transliterations(name)
     }
-    return sorted(s for s in found if s)
+    return tuple(sorted(s for s in found if s))
 
 
 @dataclass(frozen=True)

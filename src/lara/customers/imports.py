@@ -26,7 +26,9 @@ from .services import customers_import_csv
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY = 100
+#: Rows between two progress writes; the import commits every ``IMPORT_BATCH`` (500) rows, so
+#: a write lands with the batch that finished it and the page moves batch by batch.
+PROGRESS_EVERY = 500
 TASK = "lara.customers.imports.customer_import_run_task"
 
 
@@ -57,7 +59,7 @@ def customer_import_run(*, import_id: int) -> CustomerImport:
 
     def progress(done: int) -> None:
         if not run.dry_run and (done % PROGRESS_EVERY == 0):
-            CustomerImport.objects.filter(pk=run.pk).update(done=done)
+            _progress_write(run.pk, done)
 
     try:
         report = customers_import_csv(
@@ -82,6 +84,10 @@ def customer_import_run(*, import_id: int) -> CustomerImport:
         )
     run.refresh_from_db()
     return run
+
+
+def _progress_write(import_id: int, done: int) -> None:
+    CustomerImport.objects.filter(pk=import_id).update(done=done)
 
 
 def customer_import_run_task(import_id: int) -> None:

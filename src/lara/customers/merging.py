@@ -13,12 +13,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from .attributes import attributes_merge
 from .models import AuditAction, ContactPoint, Customer, CustomerAuditEvent, CustomerMerge, SocialProfile
 
 # The CRM fields a merge asks about; each is kept from the target or taken from the other.
 MERGE_FIELDS = ("name", "status", "tier", "lifetime_value", "owner", "company", "city", "external_crm_id")
 CHOICES = ("keep", "take")
-# "attributes" may also be chosen: "take" lets the other record's values win on shared keys.
+# "attributes" may also be chosen: "take" lets the other record's values win on shared keys
+# (a value that does not fit its attribute's type never wins over one that does).
 CHOICE_KEYS = (*MERGE_FIELDS, "attributes")
 
 
@@ -115,10 +117,9 @@ def customers_merge_records(
             )
     target.emails = [*target.emails, *(e for e in other.emails if e not in target.emails)]
     target.phones = [*target.phones, *(p for p in other.phones if p not in target.phones)]
-    if choices["attributes"] == "take":
-        target.attributes = {**target.attributes, **other.attributes}
-    else:
-        target.attributes = {**other.attributes, **target.attributes}
+    target.attributes = attributes_merge(
+        target=target.attributes, other=other.attributes, take=choices["attributes"] == "take"
+    )
     if other.last_contact_at and (
         target.last_contact_at is None or other.last_contact_at > target.last_contact_at
     ):

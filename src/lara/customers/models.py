@@ -70,9 +70,9 @@ class Customer(models.Model):
             changed = touched and (state is None or state != getattr(self, "_saved_contacts", None))
         super().save(*args, **kwargs)
         if changed:
-            from .contacts import contact_points_sync
+            from .contacts import contact_points_changed
 
-            contact_points_sync(customer_ids=[self.pk], source=self.contact_source)
+            contact_points_changed(customer_id=self.pk, source=self.contact_source)
         self._saved_contacts = self._contacts_state()
 
     @classmethod
@@ -94,6 +94,13 @@ class Customer(models.Model):
     @property
     def is_vip(self) -> bool:
         return self.tier.lower() in {"gold", "platinum", "vip"}
+
+    @property
+    def attribute_rows(self) -> list[Any]:
+        """The custom attributes with their labels, in definition order (for the templates)."""
+        from .attributes import customer_attribute_rows
+
+        return customer_attribute_rows(self)
 
 
 class SocialProfile(models.Model):
@@ -361,3 +368,34 @@ class CustomerImport(models.Model):
         if self.status == ImportStatus.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class AttributeType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    CHOICE = "choice", "Choice"
+
+
+class AttributeDefinition(models.Model):
+    """A custom attribute the company keeps on customers (``Customer.attributes[key]``), typed.
+
+    Every write path (CSV import, CRM upsert, merge) checks values against
+    these and stores them normalised: numbers as JSON numbers, dates as ISO
+    ``YYYY-MM-DD`` text, choices as one of ``choices``. ``position`` is the
+    order the customer page shows them in.
+    """
+
+    key = models.SlugField(max_length=60, unique=True, help_text="the key in Customer.attributes")
+    label = models.CharField(max_length=120)
+    type = models.CharField(max_length=6, choices=AttributeType.choices, default=AttributeType.TEXT)
+    choices = models.JSONField(default=list, blank=True, help_text="the allowed values of a choice")
+    required = models.BooleanField(default=False, help_text="a new customer must have a value")
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.key}, {self.type})"

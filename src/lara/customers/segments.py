@@ -10,7 +10,15 @@ A definition is a set of conditions, all of which must hold::
      "negative_share": {"last": 5, "min": 0.6},  # ≥ 60 % negative among the last 5 messages
      "purchase_intent_days": 14,              # purchase intent seen in the last 14 days
      "channels": ["x", "whatsapp"],           # wrote on one of these channels (slugs)
-     "languages": ["he"]}                     # wrote in one of these languages
+     "languages": ["he"],                     # wrote in one of these languages
+     "attributes": [{"attribute": "plan", "op": "in", "value": ["pro", "team"]},
+                    {"attribute": "seats", "op": "gte", "value": 10}]}  # custom attributes
+
+An attribute condition names a defined attribute (``AttributeDefinition``);
+``op`` is ``eq``, ``in`` (a list), or ``gte`` / ``lte`` for numbers and
+dates. Values are normalised like stored ones, so the comparison is a JSON
+key lookup (``attributes__seats__gte``) on SQLite and PostgreSQL alike:
+numbers compare as numbers, ISO dates in calendar order.
 
 Every condition is an indexed filter, an ``Exists`` or a correlated
 ``Subquery`` count, so the database answers the whole segment in one query;
@@ -31,7 +39,8 @@ from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Customer, CustomerStatus, Segment, SocialProfile
+from .attributes import AttributeValueError, attribute_definitions, attribute_value_clean
+from .models import AttributeType, Customer, CustomerStatus, Segment, SocialProfile
 
 KEYS = (
     "tier",
@@ -43,6 +52,7 @@ KEYS = (
     "purchase_intent_days",
     "channels",
     "languages",
+    "attributes",
 )
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -70,6 +80,40 @@ def _days(definition: dict[str, Any], key: str, value: Any = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 3650:
         raise SegmentError(f"{key} must be a whole number of days between 1 and 3650")
     return value
+
+
+_ATTRIBUTE_OPS = ("eq", "in", "gte", "lte")
+
+
+def _attribute_conditions(value: Any) -> list[dict[str, Any]]:
+    conditions = [value] if isinstance(value, dict) else value
+    if not isinstance(conditions, list) or not conditions:
+        raise SegmentError('attributes must be a list of {"attribute": key, "op": …, "value": …}')
+    definitions = attribute_definitions()
+    clean = []
+    for condition in conditions:
+        if not isinstance(condition, dict) or set(condition) != {"attribute", "op", "value"}:
+            raise SegmentError('each attribute condition is {"attribute": key, "op": …, "value": …}')
+        key, op, raw = condition["attribute"], condition["op"], condition["value"]
+        definition = definitions.get(key) if isinstance(key, str) else None
+        if definition is None:
+            known = ", ".join(definitions) or "none yet"
+            raise SegmentError(f"unknown attribute {key!r}; defined: {known}")
+        if op not in _ATTRIBUTE_OPS:
+            raise SegmentError(f"attribute op must be one of {', '.join(_ATTRIBUTE_OPS)}")
+        if op in ("gte", "lte") and definition.type not in (AttributeType.NUMBER, AttributeType.DATE):
+            raise SegmentError(f"{op} compares numbers and dates; {key} is {definition.type}")
+        if op == "in" and (not isinstance(raw, list) or not raw):
+            raise SegmentError(f"the value of {key} in must be a non-empty list")
+        try:
+            if op == "in":
+                wanted: Any = [attribute_value_clean(definition, v) for v in raw]
+            else:
+                wanted = attribute_value_clean(definition, raw)
+        except AttributeValueError as exc:
+            raise SegmentError(str(exc)) from exc
+        clean.append({"attribute": key, "op": op, "value": wanted})
+    return clean
 
 
 def segment_definition_clean(definition: Any) -> dict[str, Any]:
@@ -108,6 +152,8 @@ def segment_definition_clean(definition: Any) -> dict[str, Any]:
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
             raise SegmentError("negative_share.min must be a share above 0 and at most 1")
         clean["negative_share"] = {"last": last, "min": float(share)}
+    if "attributes" in definition:
+        clean["attributes"] = _attribute_conditions(definition["attributes"])
     return clean
 
 
@@ -126,6 +172,11 @@ def segment_queryset(definition: dict[str, Any], *, now: datetime | None = None)
         qs = qs.filter(last_contact_at__lt=now - timedelta(days=definition["last_contact_before_days"]))
     if "last_contact_within_days" in definition:
         qs = qs.filter(last_contact_at__gte=now - timedelta(days=definition["last_contact_within_days"]))
+    for condition in definition.get("attributes", []):
+        lookup = f"attributes__{condition['attribute']}"
+        if condition["op"] != "eq":
+            lookup += f"__{condition['op']}"
+        qs = qs.filter(**{lookup: condition["value"]})
     if "purchase_intent_days" in definition:
         since = now - timedelta(days=definition["purchase_intent_days"])
         qs = qs.filter(Exists(theirs.filter(analysis__purchase_intent=True, created_at__gte=since)))

@@ -15,10 +15,11 @@ import phonenumbers
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .contacts import contact_owner
+from .attributes import AttributeValueError, attribute_definitions, attribute_value_clean, attributes_clean
+from .contacts import contact_owner, contact_points_deferred
 from .merging import active_customer
-from .models import ContactKind, Customer, CustomerStatus, SocialProfile
-from .suggestions import match_keys_refresh, suggestions_enqueue
+from .models import AttributeDefinition, ContactKind, ContactPoint, Customer, CustomerStatus, SocialProfile
+from .suggestions import match_keys_refresh, suggestions_enqueue, suggestions_enqueue_many
 
 #: Called as ``hook(event=..., customer=...)`` inside the transaction that changed a
 #: customer ("customer.created", "customer.updated"). The Act side plugs its
@@ -190,6 +191,8 @@ CRM_COLUMNS = (
     "owner",
     "city",
 )
+#: A mapping target ``attributes.<key>`` fills a defined custom attribute.
+ATTRIBUTE_PREFIX = "attributes."
 _FIELD_COLUMNS = ("name", "status", "tier", "lifetime_value", "company", "owner", "city")
 
 
@@ -248,20 +251,94 @@ def _contacts_clean(emails: Iterable[str], phones: Iterable[str]) -> tuple[list[
     return clean_emails, clean_phones
 
 
-def _crm_target(*, crm_id: str, emails: list[str], phones: list[str]) -> Customer | None:
+class _Lookup:
+    """Find customers by CRM id and by contact, one query each (the upsert API's path)."""
+
+    def by_crm_id(self, crm_id: str) -> Customer | None:
+        by_id = Customer.objects.filter(external_crm_id=crm_id).first()
+        return active_customer(by_id) if by_id is not None else None
+
+    def owner(self, kind: str, value: str) -> Customer | None:
+        return contact_owner(kind=kind, value=value)
+
+    def remember(self, customer: Customer, crm_id: str) -> None:
+        """A row was written: later lookups must see it."""
+
+
+class _BatchLookup(_Lookup):
+    """The same answers for a batch of import rows from two queries, kept exact as rows are written.
+
+    One instance per customer row (``_rows``), so a later line that finds the
+    same customer by another key updates what an earlier line wrote, never a
+    stale copy.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[int, Customer] = {}
+        self._crm: dict[str, int | None] = {}
+        self._contacts: dict[tuple[str, str], int | None] = {}
+
+    def _one(self, customer: Customer) -> int:
+        return self._rows.setdefault(customer.pk, customer).pk
+
+    def load(self, rows: Iterable[dict[str, str]]) -> None:
+        self._rows, self._crm, self._contacts = {}, {}, {}
+        crm_ids, contacts = set(), set()
+        for row in rows:
+            crm_ids.add(row.get("external_id", "").strip())
+            if email := email_normalize(row.get("email")):
+                contacts.add((ContactKind.EMAIL.value, email))
+            if phone := phone_normalize(row.get("phone", "")):
+                contacts.add((ContactKind.PHONE.value, phone))
+        crm_ids.discard("")
+        for customer in Customer.objects.filter(external_crm_id__in=crm_ids):
+            active = customer if customer.merged_into_id is None else active_customer(customer)
+            self._crm[str(customer.external_crm_id)] = self._one(active)
+        points = ContactPoint.objects.filter(
+            value__in={value for _kind, value in contacts}, customer__merged_into__isnull=True
+        ).select_related("customer")
+        for point in points:
+            self._contacts[(point.kind, point.value)] = self._one(point.customer)
+        self._crm.update({crm_id: None for crm_id in crm_ids - set(self._crm)})
+        self._contacts.update({key: None for key in contacts - set(self._contacts)})
+
+    def by_crm_id(self, crm_id: str) -> Customer | None:
+        if crm_id not in self._crm:
+            return super().by_crm_id(crm_id)
+        pk = self._crm[crm_id]
+        return None if pk is None else self._rows[pk]
+
+    def owner(self, kind: str, value: str) -> Customer | None:
+        if (kind, value) not in self._contacts:
+            return super().owner(kind, value)
+        pk = self._contacts[(kind, value)]
+        return None if pk is None else self._rows[pk]
+
+    def remember(self, customer: Customer, crm_id: str) -> None:
+        self._rows[customer.pk] = customer
+        self._crm[crm_id] = customer.pk
+        for email in customer.emails:
+            self._contacts[(ContactKind.EMAIL.value, email)] = customer.pk
+        for phone in customer.phones:
+            self._contacts[(ContactKind.PHONE.value, phone)] = customer.pk
+
+
+def _crm_target(
+    *, crm_id: str, emails: list[str], phones: list[str], lookup: _Lookup | None = None
+) -> Customer | None:
     """Return the customer this CRM record is about, or None for a new one.
 
     Raise ``CustomerConflict`` when an e-mail or phone belongs to a different
     customer than the CRM id does (or to one holding another CRM id).
     """
-    by_id = Customer.objects.filter(external_crm_id=crm_id).first()
-    target = active_customer(by_id) if by_id is not None else None
+    lookup = lookup or _Lookup()
+    target = lookup.by_crm_id(crm_id)
     holders: dict[int, tuple[Customer, str]] = {}
     for email in emails:
-        if (owner := customer_find_deterministic(email=email)) is not None:
+        if (owner := lookup.owner(ContactKind.EMAIL, email)) is not None:
             holders.setdefault(owner.pk, (owner, f"e-mail {email}"))
     for phone in phones:
-        if (owner := customer_find_deterministic(phone=phone)) is not None:
+        if (owner := lookup.owner(ContactKind.PHONE, phone)) is not None:
             holders.setdefault(owner.pk, (owner, f"phone {phone}"))
     if target is not None:
         others = [(c, what) for pk, (c, what) in holders.items() if pk != target.pk]
@@ -292,10 +369,19 @@ def _crm_apply(
     emails: list[str],
     phones: list[str],
     attributes: dict[str, Any] | None = None,
+    definitions: dict[str, AttributeDefinition] | None = None,
     rekey: bool = True,
 ) -> tuple[Customer, bool]:
-    """Write the CRM data onto the customer (new when None); emit the event; return (row, created)."""
+    """Write the CRM data onto the customer (new when None); emit the event; return (row, created).
+
+    Raise ``AttributeValueError`` when an attribute does not fit its definition
+    or a required one is missing from a new customer (call inside a transaction).
+    """
     created = customer is None
+    current = {} if customer is None else customer.attributes
+    clean_attributes = attributes_clean(
+        attributes or {}, current=current, creating=created, definitions=definitions
+    )
     if customer is None:
         customer = Customer(external_crm_id=crm_id)
     elif customer.external_crm_id is None:
@@ -305,8 +391,7 @@ def _crm_apply(
         setattr(customer, key, value)
     customer.emails = [*customer.emails, *(e for e in emails if e not in customer.emails)]
     customer.phones = [*customer.phones, *(p for p in phones if p not in customer.phones)]
-    if attributes:
-        customer.attributes = {**customer.attributes, **attributes}
+    customer.attributes = clean_attributes
     customer.contact_source = "crm"
     customer.save()  # keeps the contact index in step, dry run included: later rows look there
     if rekey:
@@ -336,7 +421,9 @@ def customers_import_csv(
     """
     report = ImportReport(dry_run=dry_run)
     mapping = dict(mapping or {})
-    unknown = sorted({v for v in mapping.values() if v not in CRM_COLUMNS})
+    definitions = attribute_definitions()
+    targets = {*CRM_COLUMNS, *(f"{ATTRIBUTE_PREFIX}{key}" for key in definitions)}
+    unknown = sorted({v for v in mapping.values() if v not in targets})
     if unknown:
         report.add(
             ImportRow(1, "", ROW_REJECTED, reason=f"mapping to unknown column(s): {', '.join(unknown)}")
@@ -349,24 +436,102 @@ def customers_import_csv(
     for name in header:
         if name in mapping:
             columns[name] = mapping[name]
-        elif name in CRM_COLUMNS and name not in mapped:
+        elif name in targets and name not in mapped:
             columns[name] = name
+        elif name in definitions and f"{ATTRIBUTE_PREFIX}{name}" not in mapped:
+            columns[name] = f"{ATTRIBUTE_PREFIX}{name}"  # a column named like the attribute's key
     if "external_id" not in columns.values():
         report.add(ImportRow(1, "", ROW_REJECTED, reason="missing columns: external_id"))
         return report
+    column_of = {lara: column for column, lara in columns.items()}
+    claimed: dict[str, int] = {}
+    lookup = _BatchLookup()
     with transaction.atomic() if dry_run else nullcontext():
-        claimed: dict[str, int] = {}
+        batch: list[tuple[int, dict[str, str]]] = []
         for line_no, raw in enumerate(reader, start=2):
-            row = {lara: (raw.get(column) or "") for column, lara in columns.items()}
-            report.add(_import_row(line_no=line_no, row=row, claimed=claimed, rekey=not dry_run))
-            if progress is not None:
-                progress(len(report.rows))
+            batch.append((line_no, {lara: (raw.get(column) or "") for column, lara in columns.items()}))
+            if len(batch) == IMPORT_BATCH:
+                _import_batch(batch, report, claimed, lookup, definitions, column_of, dry_run, progress)
+                batch = []
+        if batch:
+            _import_batch(batch, report, claimed, lookup, definitions, column_of, dry_run, progress)
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
-def _import_row(*, line_no: int, row: dict[str, str], claimed: dict[str, int], rekey: bool) -> ImportRow:
+#: Rows read and written together: one transaction, two lookup queries, one rekey and one suggestion job.
+IMPORT_BATCH = 500
+
+
+def _import_batch(
+    batch: list[tuple[int, dict[str, str]]],
+    report: ImportReport,
+    claimed: dict[str, int],
+    lookup: _BatchLookup,
+    definitions: dict[str, AttributeDefinition],
+    column_of: dict[str, str],
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Import a batch of rows in one transaction (each row in a savepoint of its own).
+
+    Committing once per batch instead of once per row, reading who holds the
+    batch's CRM ids and contacts in two queries, syncing the contact index
+    once (``contact_points_deferred``), and computing blocking keys and
+    suggestions per batch is what lets a 100,000-row file finish in
+    minutes; the answers are the same as row by row, since ``lookup`` sees
+    each row the batch writes. Progress written here is committed with the
+    batch, so the progress page sees it as soon as the rows are stored.
+    """
+    with transaction.atomic(), contact_points_deferred():
+        lookup.load(row for _line, row in batch)
+        touched: list[int] = []
+        for line_no, row in batch:
+            result = _import_row(
+                line_no=line_no,
+                row=row,
+                claimed=claimed,
+                definitions=definitions,
+                column_of=column_of,
+                lookup=lookup,
+            )
+            report.add(result)
+            if result.customer is not None:
+                touched.append(result.customer)
+            if progress is not None:
+                progress(len(report.rows))
+        if touched and not dry_run:
+            ids = sorted(set(touched))
+            match_keys_refresh(customer_ids=ids)
+            suggestions_enqueue_many(customer_ids=ids)
+
+
+def _row_attributes(
+    row: dict[str, str], definitions: dict[str, AttributeDefinition], column_of: dict[str, str]
+) -> dict[str, Any]:
+    """The row's typed attributes (blank cells left out: they change nothing); ValueError names the column."""
+    values: dict[str, Any] = {}
+    for lara, raw in row.items():
+        if not lara.startswith(ATTRIBUTE_PREFIX) or not raw.strip():
+            continue
+        key = lara.removeprefix(ATTRIBUTE_PREFIX)
+        try:
+            values[key] = attribute_value_clean(definitions[key], raw)
+        except AttributeValueError as exc:
+            raise ValueError(f"column {column_of[lara]!r}: {exc}") from exc
+    return values
+
+
+def _import_row(
+    *,
+    line_no: int,
+    row: dict[str, str],
+    claimed: dict[str, int],
+    definitions: dict[str, AttributeDefinition],
+    column_of: dict[str, str],
+    lookup: _Lookup,
+) -> ImportRow:
     crm_id = row["external_id"].strip()
     if not crm_id:
         return ImportRow(line_no, crm_id, ROW_REJECTED, reason="external_id is empty")
@@ -378,16 +543,28 @@ def _import_row(*, line_no: int, row: dict[str, str], claimed: dict[str, int], r
     try:
         fields = _crm_fields({k: v for k, v in row.items() if k in _FIELD_COLUMNS})
         emails, phones = _contacts_clean([row.get("email", "")], [row.get("phone", "")])
+        attributes = _row_attributes(row, definitions, column_of)
     except ValueError as exc:
         return ImportRow(line_no, crm_id, ROW_REJECTED, reason=str(exc))
-    with transaction.atomic():
-        try:
-            target = _crm_target(crm_id=crm_id, emails=emails, phones=phones)
-        except CustomerConflict as exc:
-            return ImportRow(line_no, crm_id, ROW_CONFLICTING, reason=str(exc))
-        customer, created = _crm_apply(
-            customer=target, crm_id=crm_id, fields=fields, emails=emails, phones=phones, rekey=rekey
-        )
+    try:
+        with transaction.atomic():
+            try:
+                target = _crm_target(crm_id=crm_id, emails=emails, phones=phones, lookup=lookup)
+            except CustomerConflict as exc:
+                return ImportRow(line_no, crm_id, ROW_CONFLICTING, reason=str(exc))
+            customer, created = _crm_apply(
+                customer=target,
+                crm_id=crm_id,
+                fields=fields,
+                emails=emails,
+                phones=phones,
+                attributes=attributes,
+                definitions=definitions,
+                rekey=False,  # the batch rekeys its customers at once
+            )
+            lookup.remember(customer, crm_id)
+    except AttributeValueError as exc:  # a required attribute missing from a new customer
+        return ImportRow(line_no, crm_id, ROW_REJECTED, reason=str(exc))
     return ImportRow(line_no, crm_id, ROW_NEW if created else ROW_UPDATED, customer=customer.pk)
 
 
@@ -403,9 +580,11 @@ def customer_upsert_by_crm_id(
 
     ``fields`` holds only the CRM columns the caller sends (as text); the rest
     stay as they are. E-mails and phones are added, attributes merged key by
-    key: Lara also learns them from the networks, so a CRM push must not wipe
-    them. Raises ``ValueError`` for invalid values and ``CustomerConflict``
-    when an e-mail or phone belongs to another customer.
+    key (a null value removes one): Lara also learns them from the networks,
+    so a CRM push must not wipe them. Defined attributes are checked and
+    normalised (``lara.customers.attributes``). Raises ``ValueError`` for
+    invalid values and ``CustomerConflict`` when an e-mail or phone belongs
+    to another customer.
     """
     crm_id = external_id.strip()
     if not crm_id or len(crm_id) > 100:

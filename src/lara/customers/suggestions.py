@@ -99,17 +99,26 @@ class SuggestReport:
     suggested: int = 0
 
 
-def _pair_decided(a: int, b: int) -> LinkSuggestion | None:
-    return LinkSuggestion.objects.filter(customer_a_id=a, customer_b_id=b).first()
+def _pairs_decided(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], LinkSuggestion]:
+    """The stored rows of these pairs, read a few hundred pairs' customers at a time."""
+    found: dict[tuple[int, int], LinkSuggestion] = {}
+    wanted = set(pairs)
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        rows = LinkSuggestion.objects.filter(
+            customer_a_id__in={a for a, _b in chunk}, customer_b_id__in={b for _a, b in chunk}
+        )
+        found.update({key: row for row in rows if (key := (row.customer_a_id, row.customer_b_id)) in wanted})
+    return found
 
 
 def _suggest_pairs(pairs: set[tuple[int, int]], report: SuggestReport) -> None:
     identities = identities_load({pk for pair in pairs for pk in pair})
-    for a, b in sorted(pairs):
-        if a not in identities or b not in identities:
-            continue
+    ordered = sorted(p for p in pairs if p[0] in identities and p[1] in identities)
+    decided = _pairs_decided(ordered)
+    for a, b in ordered:
         report.compared += 1
-        existing = _pair_decided(a, b)
+        existing = decided.get((a, b))
         if existing is not None and existing.status != SuggestionStatus.OPEN:
             continue  # decided once: a rejected pair is never suggested again
         scored = pair_score(identities[a], identities[b])
@@ -162,6 +171,40 @@ def suggestions_enqueue(*, customer_ids: Iterable[int]) -> None:
     for pk in customer_ids:
         if not Job.objects.filter(task=SUGGEST_TASK, status=JobStatus.QUEUED, args=[pk]).exists():
             job_enqueue(task=SUGGEST_TASK, args=[pk])
+
+
+SUGGEST_MANY_TASK = "lara.customers.suggestions.suggestions_compute_many_task"
+
+
+def suggestions_enqueue_many(*, customer_ids: Iterable[int]) -> None:
+    """Compute a batch of customers' suggestions in one background job (a CSV import's batch).
+
+    One job per batch rather than per customer: a 100,000-row import would
+    otherwise queue 100,000 jobs, and a batch reads its candidates in a few
+    queries instead of a few per customer.
+    """
+    ids = sorted(set(customer_ids))
+    if ids:
+        job_enqueue(task=SUGGEST_MANY_TASK, args=[ids])
+
+
+def suggestions_compute_many(*, customer_ids: Iterable[int]) -> SuggestReport:
+    """Like ``suggestions_compute`` for many customers at once; each pair is scored once."""
+    ids = list(
+        Customer.objects.filter(pk__in=list(customer_ids), merged_into__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    match_keys_refresh(customer_ids=ids)
+    report = SuggestReport()
+    pairs = {(min(pk, o), max(pk, o)) for pk, others in _candidates(ids).items() for o in others}
+    _suggest_pairs(pairs, report)
+    return report
+
+
+def suggestions_compute_many_task(customer_ids: list[int]) -> None:
+    """Job entry point: a batch of customers' suggestions (those merged away since are skipped)."""
+    suggestions_compute_many(customer_ids=customer_ids)
 
 
 def suggestions_compute_task(customer_id: int) -> None:
