@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
@@ -83,6 +84,12 @@ class Featurizer:
             lowercase=False,
             dtype=np.float32,
         )
+        # The char vectorizer's own hasher, fed with n-grams listed by
+        # ``_char_ngrams`` (see ``char_counts``).
+        self._char_ns = range(config.char_min_n, config.char_max_n + 1)
+        self._char_hasher = FeatureHasher(
+            n_features=2**config.char_bits, input_type="string", alternate_sign=False, dtype=np.float32
+        )
         self._word = HashingVectorizer(
             analyzer="word",
             tokenizer=tokenize,
@@ -95,9 +102,52 @@ class Featurizer:
             dtype=np.float32,
         )
 
+    def _char_ngrams(self, word: str) -> list[str]:
+        """Return the ``char_wb`` n-grams of one word exactly as scikit-learn lists them.
+
+        The word is padded with one space each side; a padded word no longer
+        than ``n`` is one n-gram and ends the list (scikit-learn's rule for
+        short words).
+        """
+        padded = f" {word} "
+        size = len(padded)
+        if size > self.config.char_max_n:  # most words: every n fits
+            return [padded[i : i + n] for n in self._char_ns for i in range(size - n + 1)]
+        out: list[str] = []
+        for n in self._char_ns:
+            if size <= n:
+                out.append(padded)
+                break
+            out.extend([padded[i : i + n] for i in range(size - n + 1)])
+        return out
+
     def counts(self, normalized: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """Return raw hashed n-gram counts (char block, word block)."""
-        return self._char.transform(normalized), self._word.transform(normalized)
+        return self.char_counts(normalized), self._word.transform(normalized)
+
+    def char_counts(self, normalized: Sequence[str]) -> sparse.csr_matrix:
+        """Return the hashed ``char_wb`` n-gram counts, hashing each distinct word once.
+
+        ``char_wb`` n-grams never cross a space, so a text's counts are the sum
+        of its words' counts: the n-grams of the batch's distinct words
+        (about half of its words) are hashed once and summed per text with a
+        sparse product -- the same matrix as hashing every text, for about
+        half the cost.
+        """
+        vocabulary: dict[str, int] = {}
+        indices: list[int] = []
+        indptr = [0]
+        for text in normalized:
+            indices.extend(vocabulary.setdefault(word, len(vocabulary)) for word in text.split())
+            indptr.append(len(indices))
+        occurrences = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), indptr),
+            shape=(len(normalized), len(vocabulary)),
+        )
+        per_word = self._char_hasher.transform(self._char_ngrams(word) for word in vocabulary).tocsr()
+        counts = (occurrences @ per_word).tocsr()
+        counts.sort_indices()
+        return counts
 
     def fit_idf(self, normalized: Sequence[str]) -> np.ndarray:
         """Learn smoothed inverse document frequencies over both hashed blocks."""

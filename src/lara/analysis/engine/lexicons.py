@@ -66,18 +66,102 @@ def _hebrew_variants(word: str) -> list[str]:
 _CACHE_SIZE = 16384
 
 
+# Every cue set files its cues under their first word (exact form or stem);
+# this index maps such a key to the cue sets using it, so a text's words are
+# looked up once for all sets instead of once per set.
+_FIRST_KEYS: dict[str, list[int]] = {}
+_STEM_LENGTHS: list[int] = []
+_registered = 0
+
+
+def _register(exact: Iterable[str], stems: Iterable[str]) -> int:
+    """File a new cue set's first-word keys in the shared index and return its id."""
+    global _registered
+    set_id = _registered
+    _registered += 1
+    for key in set(exact) | set(stems):
+        _FIRST_KEYS.setdefault(key, []).append(set_id)
+    _STEM_LENGTHS[:] = sorted(set(_STEM_LENGTHS) | {len(stem) for stem in stems})
+    _words.cache_clear()
+    _FORM_SETS.clear()
+    return set_id
+
+
+@dataclass(frozen=True)
+class _Words:
+    """Hold a text's words (as their lookup forms) and where each cue set may start a hit.
+
+    ``variants[i]`` are word ``i``'s lookup forms (Hebrew: also without
+    proclitics); ``starts`` maps a cue set's id to the words that are (or
+    begin with) the first word of one of its cues -- found with one pass over
+    the text for all sets, so a set without such words costs one dictionary
+    lookup (most texts hit no cue of most sets).  Offsets are only needed for
+    hits, so they are found lazily.
+    """
+
+    text: str
+    variants: tuple[tuple[str, ...], ...]
+    starts: dict[int, list[int]]
+
+    @functools.cached_property
+    def chars(self) -> frozenset[str]:
+        """Return the characters of the text (symbol cues are looked for only when their first is there)."""
+        return frozenset(self.text)
+
+    def span(self, i: int) -> tuple[int, int]:
+        """Return the start and end offsets of word ``i``."""
+        return _spans(self.text)[i]
+
+
 @functools.lru_cache(maxsize=_CACHE_SIZE // 4)
-def _words(normalized: str) -> tuple[tuple[re.Match[str], tuple[str, ...]], ...]:
+def _words(normalized: str) -> _Words:
     """Return each word with the forms to look up (Hebrew: minus proclitics)."""
-    return tuple(
-        (m, tuple(_hebrew_variants(m.group())) if _HEBREW_CHAR.match(m.group()) else (m.group(),))
-        for m in _WORD.finditer(normalized)
-    )
+    found = _WORD.findall(normalized)
+    if _HEBREW_CHAR.search(normalized):
+        variants = tuple(tuple(_hebrew_variants(w)) if _HEBREW_CHAR.match(w) else (w,) for w in found)
+    else:
+        variants = tuple((w,) for w in found)
+    starts: dict[int, list[int]] = {}
+    for i, forms in enumerate(variants):
+        for form in forms:
+            set_ids = _FORM_SETS.get(form)
+            if set_ids is None:
+                set_ids = _form_sets(form)
+            for set_id in set_ids:
+                at = starts.setdefault(set_id, [])
+                if not at or at[-1] != i:
+                    at.append(i)
+    return _Words(normalized, variants, starts)
+
+
+# Which cue sets a word form can start a cue of; words repeat a lot, so this
+# is memoised (and emptied when it grows past the limit).
+_FORM_SETS: dict[str, tuple[int, ...]] = {}
+_FORM_SETS_LIMIT = 200_000
+
+
+def _form_sets(form: str) -> tuple[int, ...]:
+    found: list[int] = list(_FIRST_KEYS.get(form, ()))
+    for k in _STEM_LENGTHS:
+        if k >= len(form):
+            break
+        found.extend(_FIRST_KEYS.get(form[:k], ()))
+    if len(_FORM_SETS) >= _FORM_SETS_LIMIT:
+        _FORM_SETS.clear()
+    _FORM_SETS[form] = result = tuple(sorted(set(found)))
+    return result
+
+
+@functools.lru_cache(maxsize=256)
+def _spans(normalized: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _WORD.finditer(normalized))
 
 
 def clear_caches() -> None:
     """Drop memoised cue hits (used by benchmarks to measure cold runs)."""
     _words.cache_clear()
+    _spans.cache_clear()
+    _FORM_SETS.clear()
     CueSet._finditer_cached.cache_clear()
 
 
@@ -143,6 +227,11 @@ class CueSet:
             )
             for text, cue in raw
         ]
+        self._id = _register(self._exact, {c.tokens[0].text for cues in self._stems.values() for c in cues})
+        # The characters symbol cues start with, and one pattern telling
+        # whether any of them occurs at all.
+        self._raw_first = frozenset(text[0] for text, _ in raw)
+        self._raw_any = re.compile("|".join(p.pattern for p, _ in self._raw)) if self._raw else None
 
     def _candidates(self, variants: tuple[str, ...]) -> list[_Cue]:
         out: list[_Cue] = []
@@ -154,13 +243,13 @@ class CueSet:
         return out
 
     @staticmethod
-    def _match_rest(cue: _Cue, words: Sequence[tuple[re.Match[str], tuple[str, ...]]], i: int) -> int:
+    def _match_rest(cue: _Cue, words: Sequence[tuple[str, ...]], i: int) -> int:
         """Return the index of the last word matched by ``cue`` from word ``i``, or -1."""
         pos = i
         for token in cue.tokens[1:]:
             limit = _MAX_GAP + 1 if token.gap_before else 1
             for j in range(pos + 1, min(pos + 1 + limit, len(words))):
-                if token.matches(words[j][1]):
+                if token.matches(words[j]):
                     pos = j
                     break
             else:
@@ -177,28 +266,55 @@ class CueSet:
 
     @functools.lru_cache(maxsize=_CACHE_SIZE)  # noqa: B019 - cue sets are module-level singletons
     def _finditer_cached(self, normalized: str) -> tuple[CueMatch, ...]:
-        words = _words(normalized)
+        indexed = _words(normalized)
+        words = indexed.variants
         hits: list[CueMatch] = []
-        i = 0
-        while i < len(words):
+        starts = indexed.starts.get(self._id, ())
+        after = 0  # hits do not overlap: the next one starts after the last word matched
+        for i in starts:
+            if i < after:
+                continue
+            variants = words[i]
             best: tuple[int, _Cue] | None = None
-            for cue in self._candidates(words[i][1]):
+            for cue in self._candidates(variants):
                 last = self._match_rest(cue, words, i)
                 if last >= 0 and (best is None or last > best[0]):
                     best = (last, cue)
             if best is None:
-                i += 1
                 continue
             last, cue = best
-            start, end = words[i][0].start(), words[last][0].end()
+            start, end = indexed.span(i)[0], indexed.span(last)[1]
             hits.append(CueMatch(normalized[start:end], start, end, cue.weight, cue.lang))
-            i = last + 1
+            after = last + 1
+        if (
+            self._raw_any is None
+            or self._raw_first.isdisjoint(indexed.chars)
+            or not self._raw_any.search(normalized)
+        ):
+            return tuple(hits)
         for pattern, cue in self._raw:
             for m in pattern.finditer(normalized):
                 if not any(h.start < m.end() and m.start() < h.end for h in hits):
                     hits.append(CueMatch(m.group(0), m.start(), m.end(), cue.weight, cue.lang))
         hits.sort(key=lambda h: h.start)
         return tuple(hits)
+
+    def match_at_start(self, normalized: str) -> CueMatch | None:
+        """Return the hit starting the text (``finditer(normalized)[0]`` at offset 0), else ``None``.
+
+        Sentence openers are asked of every sentence and clause; most start
+        with a word that begins no cue, which one lookup settles.
+        """
+        if not self._raw:
+            first = _WORD.match(normalized)
+            if first is None:
+                return None
+            word = first.group()
+            variants = tuple(_hebrew_variants(word)) if _HEBREW_CHAR.match(word) else (word,)
+            if not self._candidates(variants):
+                return None
+        hits = self.finditer(normalized)
+        return hits[0] if hits and hits[0].start == 0 else None
 
     def score(self, normalized: str) -> float:
         """Return the weight of the strongest hit, or 0.0 without a hit."""

@@ -39,8 +39,7 @@ _EXCLAMATIVE_OPENERS = frozenset(
 
 
 def _strip_greeting(segment: str) -> str:
-    words = list(_WORD.finditer(segment))
-    for m in words:
+    for m in _WORD.finditer(segment):
         if m.group() not in _GREETINGS:
             return segment[m.start() :]
     return ""
@@ -50,10 +49,7 @@ def _opener(segment: str) -> lexicons.CueMatch | None:
     segment = _strip_greeting(segment)
     if not segment:
         return None
-    hits = lexicons.QUESTION_OPENERS.finditer(segment)
-    if hits and hits[0].start == 0:
-        return hits[0]
-    return None
+    return lexicons.QUESTION_OPENERS.match_at_start(segment)
 
 
 def question_score(normalized: str) -> float:
