@@ -212,6 +212,27 @@ def bench_customer_timeline(figures: dict[str, Any]) -> None:
         figures[f"{name}_p95_ms"] = {"value": p95, "unit": "ms"}
 
 
+def per_database(module: str, figures: dict[str, Any]) -> None:
+    """Run ``python -m <module> <database>`` for SQLite and, when installed, PostgreSQL 15.
+
+    Each database runs in its own process because Django reads DATABASE_URL
+    at start-up; the module prints its figures as JSON on its last line.
+    """
+    from .workspace import PG_BIN
+
+    databases = ["sqlite"] + (["postgres"] if (PG_BIN / "initdb").exists() else [])
+    for database in databases:
+        run = subprocess.run(
+            [sys.executable, "-m", module, database], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        figures.update(json.loads(run.stdout.strip().splitlines()[-1]))
+
+
+def bench_routing(figures: dict[str, Any]) -> None:
+    """Webhook → routed, assigned case at a steady 50 messages/s; 100-rule evaluation (bench/routing.py)."""
+    per_database("bench.routing", figures)
+
+
 def bench_workspace(figures: dict[str, Any]) -> None:
     """Run the 100,000-case workspace bench on SQLite and, when installed, PostgreSQL 15.
 
@@ -219,21 +240,28 @@ def bench_workspace(figures: dict[str, Any]) -> None:
     start-up); see bench/workspace.py. ``live_update_p95_ms`` is the
     embedded default's (SQLite) figure.
     """
-    from .workspace import PG_BIN
-
-    databases = ["sqlite"] + (["postgres"] if (PG_BIN / "initdb").exists() else [])
-    for database in databases:
-        run = subprocess.run(
-            [sys.executable, "-m", "bench.workspace", database],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        figures.update(json.loads(run.stdout.strip().splitlines()[-1]))
+    per_database("bench.workspace", figures)
     live = figures.get("live_update_p95_ms_sqlite")
     if live:
         figures["live_update_p95_ms"] = live
+
+
+def bench_relate(figures: dict[str, Any]) -> None:
+    """Identity suggestions' precision and recall (bench/identity.py), then a 100,000-row CSV import."""
+    from .identity import identity_benchmark, identity_figures
+    from .imports import bench_import_100k
+
+    figures.update(identity_figures(identity_benchmark()))
+    bench_import_100k(figures)  # after: its 100,000 customers must not join the identity sets
+
+
+def bench_webhook_ingest(figures: dict[str, Any]) -> None:
+    """Webhook ingest through the real server (bench/ingest.py).
+
+    Batched deliveries → ``ingest_batch_per_s_<db>``; single-message
+    deliveries → ``webhook_p50_ms_<db>`` / ``webhook_p99_ms_<db>``.
+    """
+    per_database("bench.ingest", figures)
 
 
 def main() -> int:
@@ -245,6 +273,9 @@ def main() -> int:
         bench_ingest_and_pipeline,
         bench_cases_api,
         bench_customer_timeline,
+        bench_relate,
+        bench_routing,
+        bench_webhook_ingest,
         bench_workspace,
     ):
         bench(figures)

@@ -70,6 +70,7 @@ def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
             port=port,
             log_level="info",
             lifespan="off",
+            http="lara.tcp_nodelay:NoDelayH11Protocol",
             workers=max(1, settings.LARA_WEB_WORKERS),
         )
     finally:

@@ -221,6 +221,21 @@ def test_search_results_carry_the_query_ids_that_found_them(pds: str) -> None:
     assert {m.external_id: m.query_ids for m in result.messages} == {DANA: (), SHIRA: (), MARCO: (4,)}
 
 
+def test_each_alternative_is_a_plain_search_and_exclusions_are_checked_on_the_hits(pds: str) -> None:
+    queries = [
+        {"id": 4, "name": "Cargo bikes", "query": "cargo OR bakfiets", "languages": []},
+        {"id": 5, "name": "Not Müller", "query": "cargo -muller", "languages": []},
+    ]
+    config = {"service_url": pds, "queries": queries}
+
+    result = BlueskyAdapter().poll(channel="sky", config=config, credentials=CREDENTIALS, state={})
+
+    searches = [r[2]["q"] for r in _calls("/xrpc/app.bsky.feed.searchPosts")]
+    assert searches == [["cargo"], ["bakfiets"], ["cargo"]]
+    assert {m.external_id: m.query_ids for m in result.messages}[MARCO] == (4,)  # "Müller" excluded it from 5
+    assert sorted(result.state["queries"]) == ["4", "4/2", "5"]
+
+
 def test_a_rate_limit_sets_the_next_poll_time_from_ratelimit_reset(sky: Channel) -> None:
     _Pds.rate_limited = True
 

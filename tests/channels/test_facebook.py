@@ -24,7 +24,7 @@ from lara.channels.facebook.graph import sign
 from lara.channels.models import Channel
 from lara.channels.registry import adapter_for
 from lara.core.jobs import jobs_run_pending
-from lara.mentions.models import DeadLetter, Message
+from lara.mentions.models import DeadLetter, Message, MessageRevision
 
 from ..factories import ChannelFactory
 from .meta_graph import GraphApi, graph_api, unreachable_base
@@ -139,22 +139,38 @@ def test_a_messenger_message_is_a_private_direct_message_keyed_by_psid(fb: Chann
     assert stored.created_at == datetime(2025, 11, 21, 9, 22, 30, tzinfo=UTC)
 
 
-def test_echoes_edits_removals_and_reactions_store_nothing_and_delete_nothing(fb: Channel) -> None:
+def test_an_edit_updates_the_comment_a_removal_marks_it_and_echoes_and_reactions_store_nothing(
+    fb: Channel,
+) -> None:
     _deliver(_body("webhook_feed_comment.json"))
+    original = Message.objects.get().text
 
     edits = _deliver(_body("webhook_feed_edit_and_remove.json"))
+    again = _deliver(_body("webhook_feed_edit_and_remove.json"))
     echo = _deliver(_body("webhook_messenger_echo.json"))
 
-    assert (edits.json()["created"], edits.json()["rejected"]) == (0, 0)
+    assert [edits.json()[k] for k in ("created", "updated", "duplicate", "rejected")] == [0, 2, 0, 0]
+    assert [again.json()[k] for k in ("created", "updated", "duplicate", "rejected")] == [0, 0, 2, 0]
     assert (echo.json()["created"], echo.json()["rejected"]) == (0, 0)
     kept = Message.objects.get()
-    assert kept.text.endswith("Is this a known issue?")
-    batch = parse_delivery("fb", _fixture("webhook_feed_edit_and_remove.json")["entry"])
-    assert batch.ignored == [
-        (0, "entry 0 change 0: an edit of a comment; Lara keeps the version it first stored"),
-        (1, "entry 0 change 1: the comment was removed on Facebook; Lara deletes nothing it stored"),
-        (2, "entry 0 change 2: a reaction add, not a post or a comment"),
+    assert original.endswith("Is this a known issue?")
+    assert kept.text == (
+        "My Volta City battery dies after 10 km since the last update. Fixed after a reset, thanks!"
+    )
+    assert (kept.edited_at, kept.deleted_at) == (
+        datetime(2025, 11, 21, 10, 5, tzinfo=UTC),
+        datetime(2025, 11, 21, 10, 7, tzinfo=UTC),
+    )
+    assert list(MessageRevision.objects.values_list("event", "previous_text")) == [
+        ("edit", original),
+        ("delete", kept.text),
     ]
+    batch = parse_delivery("fb", _fixture("webhook_feed_edit_and_remove.json")["entry"])
+    assert [(m.event, m.external_id) for m in batch.messages] == [
+        ("edit", "998877665544332_1122334455667788"),
+        ("delete", "998877665544332_1122334455667788"),
+    ]
+    assert batch.ignored == [(2, "entry 0 change 2: a reaction add, not a post or a comment")]
     echo_batch = parse_delivery("fb", _fixture("webhook_messenger_echo.json")["entry"])
     assert echo_batch.ignored == [
         (0, "entry 0 messaging 0: an echo of a message our own Facebook account sent")

@@ -18,7 +18,7 @@ from django.test import Client
 from lara.channels.base import ChannelError, OutboundReply
 from lara.channels.models import Channel
 from lara.channels.telegram.adapter import TelegramAdapter, update_to_message
-from lara.mentions.models import Message
+from lara.mentions.models import Message, MessageRevision
 
 from ..factories import ChannelFactory
 from ..loopback import QuietHandler, serving
@@ -78,6 +78,32 @@ def test_the_webhook_stores_an_update_once(tg: Channel) -> None:
 
     assert (first.json()["created"], retry.json()["duplicate"]) == (1, 1)
     assert Message.objects.get().external_id == "5123456789:4412"
+
+
+def test_an_edited_message_is_an_edit_of_the_same_id_at_its_edit_date() -> None:
+    message = update_to_message("tg", _fixture("update_edited_private_text.json"))
+
+    assert message is not None
+    assert (message.event, message.external_id, message.kind) == ("edit", "5123456789:4412", "direct")
+    assert message.created_at.isoformat() == "2025-11-21T09:25:00+00:00"
+    assert message.text.endswith("І до Одеси?")
+
+
+def test_the_webhook_applies_an_edit_once_and_keeps_the_earlier_text(tg: Channel) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    original = json.dumps(_fixture("update_private_text.json"))
+    edit = json.dumps(_fixture("update_edited_private_text.json"))
+
+    Client().post("/hooks/tg", data=original, content_type="application/json", headers=headers)
+    first = Client().post("/hooks/tg", data=edit, content_type="application/json", headers=headers)
+    retry = Client().post("/hooks/tg", data=edit, content_type="application/json", headers=headers)
+
+    assert (first.json()["updated"], retry.json()["duplicate"]) == (1, 1)
+    message = Message.objects.get()
+    assert message.text == "Добрий день! Скільки коштує Volta Kick з доставкою до Львова? І до Одеси?"
+    assert list(MessageRevision.objects.values_list("event", "previous_text")) == [
+        ("edit", "Добрий день! Скільки коштує Volta Kick з доставкою до Львова?")
+    ]
 
 
 def test_the_webhook_refuses_a_wrong_secret(tg: Channel) -> None:

@@ -244,6 +244,31 @@ def test_search_results_carry_the_query_ids_that_found_them(api: str) -> None:
     }
 
 
+def test_queries_are_translated_to_x_search_syntax() -> None:
+    assert twitter.search_query("volta NOT (job OR hiring)", []) == "(volta -(job OR hiring)) -is:retweet"
+    assert twitter.search_query('"volta cargo" AND (kids OR family)', ["he"]) == (
+        '("volta cargo" (kids OR family)) -is:retweet lang:he'
+    )
+    with pytest.raises(ValueError, match="unbalanced parenthesis at 1"):
+        twitter.search_query("(volta", [])
+
+
+def test_near_goes_to_x_as_and_and_is_checked_on_the_hits(api: str) -> None:
+    queries = [
+        {"id": 7, "name": "Far", "query": "volta NEAR/1 load", "languages": []},
+        {"id": 8, "name": "Near", "query": "cargo NEAR/3 müller", "languages": []},
+    ]
+    config = {"user_id": OURS, "queries": queries}
+
+    result = TwitterAdapter().poll(channel="x", config=config, credentials=CREDENTIALS, state={})
+
+    searches = [q["query"] for q in _calls("/2/tweets/search/recent")]
+    assert searches == [["(volta load) -is:retweet"], ["(cargo müller) -is:retweet"]]
+    assert [(m.external_id, m.query_ids) for m in result.messages if m.query_ids] == [
+        ("1861234567890123470", (8,))
+    ]
+
+
 def test_a_rate_limit_sets_the_next_poll_time_from_x_rate_limit_reset(x: Channel) -> None:
     _X.failure = (429, "error_429.json")
 

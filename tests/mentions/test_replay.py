@@ -105,7 +105,7 @@ def test_a_forged_delivery_stays_refused_on_replay(shop: Channel) -> None:
 
     result = dead_letter_replay(dead_letter_id=letter.pk)
 
-    assert result.error == "HTTP 401: signature missing or wrong"
+    assert result.error == "HTTP 403: signature missing or wrong"
     assert Message.objects.count() == 0
 
 

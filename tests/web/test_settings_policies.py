@@ -125,3 +125,47 @@ def test_each_query_shows_its_message_count_of_the_last_seven_days(org: dict[str
     page = login(org["lena"]).get("/settings/queries/").content.decode()
 
     assert '<td class="week-count">2</td>' in page
+
+
+def test_a_query_is_saved_with_its_kind_and_shown_with_it(org: dict[str, Any]) -> None:
+    client = login(org["lena"])
+    response = client.post(
+        "/settings/queries/new/",
+        {"name": "Rivals", "kind": "competitor", "query": "(pedalix OR urbanglide) price NEAR/3 cheaper"},
+    )
+
+    assert response.status_code == 302
+    assert MonitoringQuery.objects.get(name="Rivals").kind == "competitor"
+    assert SettingsChange.objects.get(area="monitoring_query").after["kind"] == "competitor"
+    page = client.get("/settings/queries/").content.decode()
+    assert '<span class="chip query query-competitor">Competitor</span>' in page
+    form = client.get(f"/settings/queries/{MonitoringQuery.objects.get().pk}/").content.decode()
+    assert '<option value="competitor" selected>Competitor</option>' in form
+
+
+def test_a_query_without_a_kind_watches_the_brand_and_a_wrong_kind_is_refused(org: dict[str, Any]) -> None:
+    client = login(org["lena"])
+    client.post("/settings/queries/new/", {"name": "Brand", "query": "volta"})
+    refused = client.post("/settings/queries/new/", {"name": "Odd", "kind": "rumour", "query": "volta"})
+
+    assert MonitoringQuery.objects.get(name="Brand").kind == "brand"
+    assert refused.status_code == 400
+    assert "Select a valid choice. rumour is not one of the available choices." in refused.content.decode()
+
+
+def test_a_query_error_names_its_position_in_the_form(org: dict[str, Any]) -> None:
+    response = login(org["lena"]).post(
+        "/settings/queries/new/", {"name": "Brand", "kind": "brand", "query": "(volta OR вольта"}
+    )
+
+    assert response.status_code == 400
+    assert "unbalanced parenthesis at 1: it is never closed" in response.content.decode()
+
+
+def test_the_mentions_stream_marks_each_query_chip_with_its_kind(org: dict[str, Any]) -> None:
+    MonitoringQuery.objects.create(name="Rivals", query="pedalix", kind="competitor")
+    message_ingest_json(data=inbound(text="Pedalix is cheaper"))
+
+    page = login(org["lena"]).get("/mentions/").content.decode()
+
+    assert '<span class="chip query query-competitor" dir="auto" title="Competitor">Rivals</span>' in page

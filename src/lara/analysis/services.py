@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 
 from lara.core.bell import bell_ring_on_commit
 from lara.mentions.models import Message, Stage
+from lara.mentions.services import queries_match_language
 
 from .models import Analysis, LabelCorrection
 from .scoring import Signals, action_required, impact_score, priority
@@ -61,6 +62,8 @@ def message_analyze(*, message_id: int) -> Analysis:
         Message.objects.filter(pk=message.pk).update(
             language=result.language, needs_action=analysis.action_required, stage=Stage.ANALYZED
         )
+        # Language-filtered monitoring queries could not be matched at ingest.
+        queries_match_language(message_id=message.pk, language=result.language)
         bell_ring_on_commit()
     return analysis
 
@@ -145,6 +148,8 @@ def analysis_correct(*, message_id: int, field: str, value: Any, user: Any) -> L
         Message.objects.filter(pk=message.pk).update(
             language=analysis.language, needs_action=analysis.action_required
         )
+        if field == "language":
+            queries_match_language(message_id=message.pk, language=analysis.language)
         return LabelCorrection.objects.create(
             message=message, field=field, old_value=old, new_value=new, user=user
         )

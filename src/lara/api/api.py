@@ -16,9 +16,10 @@ from lara.channels.schemas import InboundMessageIn
 from lara.core.services import api_token_authenticate
 from lara.customers.models import Customer
 from lara.customers.selectors import customer_list
+from lara.mentions.batch import message_ingest_many
 from lara.mentions.models import Message
 from lara.mentions.selectors import message_list
-from lara.mentions.services import Outcome, message_ingest_many
+from lara.mentions.services import Outcome
 
 
 class BearerToken(HttpBearer):
@@ -66,6 +67,7 @@ class IngestOut(Schema):
     created: int
     duplicate: int
     rejected: int
+    updated: int = 0  # edits and deletions applied to stored messages
     results: list[IngestItemOut]
 
 
@@ -102,6 +104,7 @@ def messages_post(request: HttpRequest) -> dict[str, Any]:
         "created": counts[Outcome.CREATED],
         "duplicate": counts[Outcome.DUPLICATE],
         "rejected": counts[Outcome.REJECTED],
+        "updated": counts[Outcome.UPDATED],
         "results": [r.as_dict() for r in results],
     }
 

@@ -23,11 +23,13 @@ class CasesConfig(AppConfig):
         from lara.mentions import webhooks as mentions_webhooks
 
         from .outgoing import customer_event_forward
-        from .pipeline import message_enqueue_processing
+        from .pipeline import message_edited, messages_enqueue_processing
         from .services import reply_delivery_status
 
-        if message_enqueue_processing not in mentions_services.on_message_stored:
-            mentions_services.on_message_stored.append(message_enqueue_processing)
+        if messages_enqueue_processing not in mentions_services.on_messages_stored:
+            mentions_services.on_messages_stored.append(messages_enqueue_processing)
+        if message_edited not in mentions_services.on_message_edited:
+            mentions_services.on_message_edited.append(message_edited)
         if customer_event_forward not in customers_services.customer_event_hooks:
             customers_services.customer_event_hooks.append(customer_event_forward)
         if reply_delivery_status not in mentions_webhooks.on_delivery_status:

@@ -127,6 +127,7 @@ class EventKind(models.TextChoices):
     REPLY_REJECTED = "reply_rejected"
     RULE_ACTION = "rule_action"
     TAGGED = "tagged"
+    MESSAGE_EDITED = "message_edited"
 
 
 class CaseEvent(models.Model):

@@ -7,13 +7,14 @@ is skipped: a retried or duplicated job never doubles a case.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
 from lara.analysis.models import Analysis
 from lara.analysis.services import message_analyze
-from lara.core.jobs import job_enqueue
+from lara.core.jobs import job_enqueue, jobs_enqueue_many
 from lara.core.models import Team
 from lara.customers.segments import customer_segments
 from lara.customers.services import AuthorFacts, profile_resolve
@@ -33,10 +34,49 @@ from .services import (
 )
 from .sla import calendar_for
 
+PROCESS_TASK = "lara.cases.tasks.process_message_task"
+
 
 def message_enqueue_processing(message_id: int) -> None:
-    """Hook for ingest: write the processing job in the storing transaction."""
-    job_enqueue(task="lara.cases.tasks.process_message_task", args=[message_id])
+    """Write one message's processing job in the caller's transaction."""
+    job_enqueue(task=PROCESS_TASK, args=[message_id])
+
+
+def messages_enqueue_processing(message_ids: Sequence[int]) -> None:
+    """Hook for ingest: write the processing jobs in the storing transaction, one INSERT for a batch."""
+    jobs_enqueue_many(task=PROCESS_TASK, args_list=[[pk] for pk in message_ids])
+
+
+REANALYZE_TASK = "lara.cases.tasks.reanalyze_message_task"
+
+
+def message_edited(message_id: int) -> None:
+    """Hook for ingest's edits: if the message's case is still open, tell it and analyse the new text.
+
+    A closed case is history: the edit is kept on the message (with its
+    revision) but reopens nothing. A message not analysed yet needs nothing:
+    the pipeline will read the new text.
+    """
+    link = CaseMessage.objects.select_related("case", "message").filter(message_id=message_id).first()
+    if link is None or not link.case.is_open:
+        return
+    case_event_add(
+        case=link.case,
+        kind=EventKind.MESSAGE_EDITED,
+        message=link.message,
+        reason="the customer edited the message",
+    )
+    job_enqueue(task=REANALYZE_TASK, args=[message_id])
+
+
+def message_reanalyze(*, message_id: int) -> None:
+    """Analyse an edited message again; its stage (and so its routing) stays as it was."""
+    message = Message.objects.get(pk=message_id)
+    with transaction.atomic():
+        if not Analysis.objects.filter(message=message).delete()[0]:
+            return  # not analysed yet: the pipeline's own step will read the new text
+        message_analyze(message_id=message_id)
+        Message.objects.filter(pk=message_id).update(stage=message.stage)
 
 
 def message_relate(*, message_id: int) -> None:

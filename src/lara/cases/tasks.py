@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from .escalation import sla_check
-from .pipeline import message_process
+from .pipeline import message_process, message_reanalyze
 from .reminders import task_reminders_send
 from .services import reply_send
 from .snooze import cases_wake_due
@@ -13,6 +13,10 @@ from .snooze import cases_wake_due
 
 def process_message_task(message_id: int) -> None:
     message_process(message_id=message_id)
+
+
+def reanalyze_message_task(message_id: int) -> None:
+    message_reanalyze(message_id=message_id)
 
 
 def send_reply_task(reply_id: int) -> None:

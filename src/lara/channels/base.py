@@ -50,6 +50,14 @@ class InboundMessage:
     ``query_ids`` names the monitoring queries whose search found it (see
     ``PollRequest``); messages pushed to Lara are matched against the queries
     at ingest instead.
+
+    ``event`` says what the network reported about the message with this
+    external id: ``"message"`` (new), ``"edit"`` (the author changed it: the
+    text and subject are the new version, ``created_at`` is when the edit
+    happened as far as the network says; the stored message is updated and
+    its earlier text kept as a revision, or it is stored as new if Lara never
+    saw it) or ``"delete"`` (the author or the network removed it: the stored
+    message is marked deleted, never removed; text may be empty).
     """
 
     channel: str
@@ -66,6 +74,11 @@ class InboundMessage:
     query_ids: tuple[int, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     subject: str = ""
+    event: str = "message"
+
+
+#: The values of ``InboundMessage.event``.
+MESSAGE_EVENTS = ("message", "edit", "delete")
 
 
 @dataclass(frozen=True)

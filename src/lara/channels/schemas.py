@@ -47,6 +47,9 @@ class InboundMessageIn(BaseModel):
     thread_key: str | None = Field(default=None, max_length=255)
     public: bool = True
     raw: dict[str, Any] = Field(default_factory=dict)
+    # "edit": the author changed the message with this external id (text is
+    # the new version); "delete": it was removed (it stays stored, marked).
+    event: Literal["message", "edit", "delete"] = "message"
 
     @field_validator("created_at")
     @classmethod

@@ -54,6 +54,10 @@ class Message(models.Model):
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.RECEIVED)
     is_spam = models.BooleanField(default=False)
     needs_action = models.BooleanField(default=False)
+    # The author changed or removed it on the network; the earlier versions
+    # are MessageRevision rows, and a deleted message keeps its row and analysis.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
     queries: models.ManyToManyField[MonitoringQuery, Any] = models.ManyToManyField(
         "MonitoringQuery", blank=True, related_name="messages"
     )
@@ -76,19 +80,57 @@ class Message(models.Model):
         return f"{self.channel.slug}:{self.external_id}"
 
 
+class MessageRevision(models.Model):
+    """What a message said before the network reported an edit (or its removal), and what it said.
+
+    One row per change applied: ``previous_text`` / ``previous_subject`` are
+    the version replaced (for a deletion: the last version, which stays on the
+    message), ``happened_at`` is when the network says the change happened,
+    ``raw`` is the network's own payload for the change.
+    """
+
+    class Event(models.TextChoices):
+        EDIT = "edit"
+        DELETE = "delete"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    event = models.CharField(max_length=10, choices=Event.choices)
+    previous_text = models.TextField(blank=True)
+    previous_subject = models.CharField(max_length=500, blank=True)
+    happened_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.event} {self.happened_at:%Y-%m-%d %H:%M}"
+
+
 class MonitoringQuery(models.Model):
     """A listening query: what to search for on the networks that can search.
 
     Search-capable pollers (X recent search, Reddit, Mastodon hashtags,
     Bluesky) run it on the channels listed; every stored message, pushed or
-    polled, is also matched against it at ingest, so the mentions stream can
-    be filtered by query whichever way the message arrived. Syntax: words
-    (all must appear), "quoted phrases", ``OR`` between alternatives,
-    ``-word`` to exclude, ``#hashtag``.
+    polled, is also matched against it, so the mentions stream can be
+    filtered by query whichever way the message arrived. The language is
+    ``lara.channels.query_syntax`` (AND, OR, NOT, parentheses, "phrases",
+    NEAR/n, #hashtag, @handle; see docs/monitoring-queries.md). ``languages``
+    and ``channels`` are filters: a query with channels matches only messages
+    from them (and runs its search there); one with languages is matched
+    after analysis, once the message's language is known. ``kind`` says what
+    the query watches, for reports and the chips in the mentions stream.
     """
+
+    class Kind(models.TextChoices):
+        BRAND = "brand", "Brand"
+        COMPETITOR = "competitor", "Competitor"
+        TOPIC = "topic", "Topic"
 
     name = models.CharField(max_length=120, unique=True)
     query = models.CharField(max_length=500)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.BRAND)
     languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes; empty = any")
     channels = models.ManyToManyField(Channel, blank=True, related_name="monitoring_queries")
     enabled = models.BooleanField(default=True)

@@ -1,7 +1,7 @@
 """Poll the channels whose networks are fetched on a schedule (feeds, search APIs).
 
-Each poll is a durable job; its result is ingested message by message (so a
-feed that repeats old entries adds nothing), and the cursor the adapter
+Each poll is a durable job; its result is ingested as one batch, each
+message exactly once (so a feed that repeats old entries adds nothing), and the cursor the adapter
 returns is kept only after the messages are stored, so a crash mid-way
 re-reads rather than skips.
 """
@@ -21,8 +21,9 @@ from lara.channels.services import channel_mark_error, channel_mark_success
 from lara.core.jobs import job_enqueue
 from lara.core.models import Job, JobStatus
 
+from .batch import message_ingest_batch
 from .models import DeadLetter, MonitoringQuery
-from .services import IngestResult, message_ingest
+from .services import IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def channel_poll(channel_id: int) -> list[IngestResult]:
             Channel.objects.filter(pk=channel.pk).update(next_poll_at=wait)
         log.warning("poll of channel %s failed: %s", channel.slug, exc)
         return []
-    results = [message_ingest(message=m) for m in result.messages]
+    results = message_ingest_batch(messages=result.messages)
     for item, reason in result.rejected:
         # A feed keeps returning a broken entry on every poll: keep it once.
         DeadLetter.objects.get_or_create(

@@ -2,7 +2,9 @@
 
 The adapter verifies and parses (the core never knows a network's format);
 this service finds the channel, records its health, and ingests each message
-exactly once, so a network's retry of the same delivery adds nothing.
+exactly once, so a network's retry of the same delivery adds nothing. A
+delivery's messages are stored together in one transaction
+(``message_ingest_batch``), so a batch of hundreds costs a few queries.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from lara.channels.models import Channel
 from lara.channels.registry import adapter_for
 from lara.channels.services import channel_mark_error, channel_mark_success
 
+from .batch import message_ingest_batch
 from .models import DeadLetter
-from .services import IngestResult, Outcome, message_ingest
+from .services import IngestResult, Outcome
 
 #: Called with (channel id, external id of a message we sent, status, detail)
 #: for delivery receipts (WhatsApp "delivered" / "read" / "failed"); the
@@ -70,7 +73,7 @@ def webhook_receive(*, channel_slug: str, request: WebhookRequest) -> WebhookOut
         if exc.status == 400:  # unreadable, not forged: keep it for a replay after a fix
             _dead_letter(channel, request, str(exc))
         return WebhookOutcome(exc.status, {"detail": str(exc)})
-    results: list[IngestResult] = [message_ingest(message=m) for m in result.messages]
+    results: list[IngestResult] = message_ingest_batch(messages=result.messages)
     for external_id, status, detail in result.statuses:
         for hook in on_delivery_status:
             hook(channel.pk, external_id, status, detail)

@@ -33,6 +33,7 @@ from atproto_client.models.utils import get_model_as_dict
 from atproto_client.utils.facet_detection import detect_facets
 
 from lara.channels.base import ChannelError, InboundMessage, OutboundReply, PollResult, SendResult
+from lara.channels.query_syntax import clauses, matches, network_exact, plain_searches
 from lara.core.crypto import decrypt_json, encrypt_json
 
 from .parsing import indexed_at, parse_time, post_to_message, post_url
@@ -197,11 +198,7 @@ class BlueskyAdapter:
             cursors: dict[str, Any] = {}
             old = state.get("queries") or {}
             for query in queries:
-                items, cursors[str(query["id"])] = _read(
-                    _searcher(client, query, old.get(str(query["id"])) or {}),
-                    old.get(str(query["id"])) or {},
-                    max_pages,
-                )
+                items = _search(client, query, old, cursors, max_pages)
                 langs = set(query.get("languages") or [])
                 if len(langs) > 1:  # searchPosts filters one language; keep any of several here
                     items = [i for i in items if _langs(i) & langs or not _langs(i)]
@@ -288,6 +285,37 @@ class BlueskyAdapter:
         session = _Session(config.get("service_url") or DEFAULT_SERVICE, credentials, None)
         handle = session.run(lambda client: client._session.handle if client._session else session.handle)
         return f"connected as @{handle}"
+
+
+def _search(
+    client: Client, query: dict[str, Any], old: dict[str, Any], cursors: dict[str, Any], max_pages: int
+) -> list[dict[str, Any]]:
+    """Run one monitoring query as one plain search per alternative (each with its own cursor).
+
+    searchPosts takes plain words and "phrases"; exclusions and NEAR/n are
+    checked here on the hits. The first alternative keeps the query id as
+    its cursor key, the others ``<id>/<n>``.
+    """
+    qid, text = str(query["id"]), str(query.get("query") or "")
+    try:
+        searches = plain_searches(text)
+        exact = network_exact(text) and not any(excluded for _, excluded in clauses(text))
+    except ValueError as exc:  # refused when saved; one bad query must not stop the channel
+        log.warning("Bluesky query %s skipped: %s", qid, exc)
+        cursors.update({k: v for k, v in old.items() if k == qid or k.startswith(f"{qid}/")})
+        return []
+    items: list[dict[str, Any]] = []
+    for n, search in enumerate(searches, start=1):
+        key = qid if n == 1 else f"{qid}/{n}"
+        found, cursors[key] = _read(
+            _searcher(client, {**query, "query": search}, old.get(key) or {}), old.get(key) or {}, max_pages
+        )
+        items += found
+    if exact:
+        return items
+    return [
+        i for i in items if matches(text, str(((i.get("post") or {}).get("record") or {}).get("text") or ""))
+    ]
 
 
 def _langs(item: dict[str, Any]) -> set[str]:

@@ -54,31 +54,37 @@ class FeedValue(PayloadModel):
 
 
 def feed_to_message(channel: str, page_id: str, value_data: dict[str, Any], entry_time: Any) -> ItemOutcome:
-    """Turn one page-feed change into a post or a comment; edits, removals and likes are skipped."""
+    """Turn one page-feed change into a post or a comment, or an edit or removal of one; likes are skipped.
+
+    ``verb: edited`` carries the new text (an ``event="edit"`` of the same
+    id); ``verb: remove`` (``event="delete"``) marks the stored message
+    deleted, it never removes it. A removal may come without text or author.
+    """
     value = FeedValue.model_validate(value_data)
     if value.item not in ("comment", *POST_ITEMS):
         return Ignored(f"a {value.item} {value.verb}, not a post or a comment")
-    if value.verb == "remove":
-        return Ignored(f"the {value.item} was removed on Facebook; Lara deletes nothing it stored")
-    if value.verb == "edited":
-        return Ignored(f"an edit of a {value.item}; Lara keeps the version it first stored")
-    if value.verb != "add":
+    event = {"add": "message", "edited": "edit", "remove": "delete"}.get(value.verb)
+    if event is None:
         return Ignored(f"verb {value.verb!r} on a {value.item}")
-    if value.author is None:
+    if value.author is None and event != "delete":
         raise ValueError(
             f"the {value.item} came without its author ('from'); the app needs the "
             "pages_read_user_content permission to see who wrote it"
         )
     media = "[photo] " if value.photo else "[video] " if value.video else ""
     text = (media + value.message).strip() or (f"[link] {value.link}" if value.link else "")
-    if not text:
+    if not text and event != "delete":
         raise ValueError(f"a {value.item} with no text")
     created = graph.timestamp(value.created_time if value.created_time is not None else entry_time)
-    author = Author(external_id=value.author.id, name=value.author.name, followers=None)
+    author = Author(
+        external_id=value.author.id if value.author else page_id,
+        name=value.author.name if value.author else "",
+        followers=None,
+    )
     if value.item == "comment":
         if not value.comment_id or not value.post_id:
             raise ValueError("a comment needs comment_id and post_id")
-        if value.author.id == page_id:
+        if value.author is not None and value.author.id == page_id:
             return Ignored("a comment written by the page itself (our own reply)")
         return InboundMessage(
             channel=channel,
@@ -92,6 +98,7 @@ def feed_to_message(channel: str, page_id: str, value_data: dict[str, Any], entr
             thread_key=value.post_id,
             public=True,
             raw=value_data,
+            event=event,
         )
     if not value.post_id:
         raise ValueError(f"a {value.item} needs a post_id")
@@ -107,6 +114,7 @@ def feed_to_message(channel: str, page_id: str, value_data: dict[str, Any], entr
         thread_key=value.post_id,
         public=True,
         raw=value_data,
+        event=event,
     )
 
 

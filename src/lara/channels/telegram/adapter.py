@@ -41,9 +41,15 @@ def message_id(chat_id: int, msg_id: int) -> str:
 
 
 def update_to_message(channel: str, data: dict[str, Any]) -> InboundMessage | None:
-    """Turn one Update into an InboundMessage; updates without text (joins, edits of others…) give None."""
+    """Turn one Update into an InboundMessage; updates without text (joins, reactions…) give None.
+
+    ``edited_message`` / ``edited_channel_post`` carry the whole message as
+    it now reads, with its ``edit_date``: an ``event="edit"`` of the same id.
+    (The Bot API reports no deletions in chats.)
+    """
     update = telegram.Update.de_json(data, None)
-    msg = update.message or update.channel_post
+    edited = update.edited_message or update.edited_channel_post
+    msg = update.message or update.channel_post or edited
     if msg is None or not (msg.text or msg.caption):
         return None
     chat = msg.chat
@@ -59,15 +65,18 @@ def update_to_message(channel: str, data: dict[str, Any]) -> InboundMessage | No
     return InboundMessage(
         channel=channel,
         external_id=message_id(chat.id, msg.message_id),
-        kind="direct" if private else ("post" if update.channel_post else "comment"),
+        kind="direct"
+        if private
+        else ("post" if update.channel_post or update.edited_channel_post else "comment"),
         text=msg.text or msg.caption or "",
-        created_at=msg.date.astimezone(UTC),
+        created_at=((edited and edited.edit_date) or msg.date).astimezone(UTC),
         author=author,
         url=url,
         in_reply_to=message_id(chat.id, reply_to.message_id) if reply_to else None,
         thread_key=None if private else f"chat:{chat.id}",
         public=not private and bool(chat.username),
         raw=data,
+        event="edit" if edited else "message",
     )
 
 

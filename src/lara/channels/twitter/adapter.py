@@ -34,6 +34,7 @@ from lara.channels.base import (
     WebhookRequest,
     WebhookResult,
 )
+from lara.channels.query_syntax import matches, network_exact, twitter_query
 
 from .parsing import (
     dm_event_sender,
@@ -160,8 +161,11 @@ def _read(
 
 
 def search_query(query: str, languages: list[str]) -> str:
-    """The monitoring query in X's search syntax, limited to its languages, without retweets."""
-    text = f"({query}) -is:retweet"
+    """The monitoring query in X's search syntax, limited to its languages, without retweets.
+
+    Raises ValueError for a malformed query (``twitter_query`` translates Lara's syntax).
+    """
+    text = f"({twitter_query(query)}) -is:retweet"
     if len(languages) == 1:
         return f"{text} lang:{languages[0]}"
     if languages:
@@ -175,6 +179,14 @@ def _searcher(client: tweepy.Client, text: str, fields: dict[str, Any]) -> Fetch
         return answer
 
     return fetch
+
+
+def _matches_item(channel: str, query: str, item: dict[str, Any]) -> bool:
+    """Whether a search hit matches the whole query; an unparseable hit is kept for the dead letters."""
+    try:
+        return matches(query, tweet_to_message(channel, item).text)
+    except ValueError:
+        return True
 
 
 class TwitterAdapter:
@@ -229,13 +241,17 @@ class TwitterAdapter:
             cursors: dict[str, Any] = {}
             old = state.get("queries") or {}
             for query in config.get("queries") or []:
+                try:
+                    search = search_query(query["query"], list(query.get("languages") or []))
+                except ValueError as exc:  # refused when saved; one bad query must not stop the channel
+                    log.warning("X query %s skipped: %s", query.get("id"), exc)
+                    cursors[str(query["id"])] = old.get(str(query["id"])) or {}
+                    continue
                 items, cursors[str(query["id"])] = _read(
-                    _searcher(
-                        client, search_query(query["query"], list(query.get("languages") or [])), fields
-                    ),
-                    old.get(str(query["id"])) or {},
-                    max_pages,
+                    _searcher(client, search, fields), old.get(str(query["id"])) or {}, max_pages
                 )
+                if not network_exact(query["query"]):  # NEAR/n went out as AND: check it here
+                    items = [i for i in items if _matches_item(channel, query["query"], i)]
                 found += [(item, (int(query["id"]),)) for item in items]
         except (tweepy.TweepyException, requests.RequestException) as exc:
             raise _error(exc) from exc
@@ -287,7 +303,7 @@ class TwitterAdapter:
             raise WebhookRejected("this X channel has no consumer_secret configured", status=403)
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not given or not hmac.compare_digest(given, signature(secret, request.body)):
-            raise WebhookRejected("x-twitter-webhooks-signature missing or wrong", status=401)
+            raise WebhookRejected("x-twitter-webhooks-signature missing or wrong", status=403)
         try:
             data = json.loads(request.body)
         except ValueError as exc:

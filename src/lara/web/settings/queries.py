@@ -22,7 +22,7 @@ from .access import lead_or_admin
 from .audit import audited_form_view
 
 CODE = re.compile(r"^[a-z]{2}$")
-QUERY_FIELDS = ("name", "query", "languages", "channels", "enabled")
+QUERY_FIELDS = ("name", "kind", "query", "languages", "channels", "enabled")
 
 
 class QueryForm(forms.ModelForm):
@@ -40,15 +40,17 @@ class QueryForm(forms.ModelForm):
 
     class Meta:
         model = MonitoringQuery
-        fields = ["name", "query", "channels", "enabled"]
+        fields = ["name", "kind", "query", "channels", "enabled"]
         labels = {
             "name": gettext_lazy("Name"),
+            "kind": gettext_lazy("Watches"),
             "query": gettext_lazy("Query"),
             "enabled": gettext_lazy("Enabled"),
         }
         help_texts = {
             "query": gettext_lazy(
-                'Words must all appear; "quoted phrases"; OR between alternatives; -word excludes.'
+                "Words must all appear (or join with AND); OR, NOT or -word, (parentheses), "
+                '"exact phrases", a NEAR/3 b, #hashtag, @handle. See docs/monitoring-queries.md.'
             )
         }
         widgets = {
@@ -58,8 +60,13 @@ class QueryForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Older clients post no kind: the query then watches the brand, the model's default.
+        self.fields["kind"].required = False
         if self.instance.pk:
             self.initial["languages"] = ", ".join(self.instance.languages)
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or MonitoringQuery.Kind.BRAND)
 
     def clean_query(self) -> str:
         query = str(self.cleaned_data["query"]).strip()
