@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
 
 from lara.celery import app as celery_app
 from lara.core import jobs
@@ -62,10 +63,15 @@ def celery_worker(redis_url: str, settings: Any) -> Iterator[None]:
 
 
 def _wait_for(predicate: Any, seconds: float = 30) -> bool:
+    """Poll until true; the test database is in-memory SQLite with a shared cache, where a read
+    that meets the worker's write fails with "table is locked" instead of waiting: try again."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except OperationalError:
+            pass
         time.sleep(0.1)
     return False
 

@@ -15,9 +15,14 @@ from django.db import connection
 log = logging.getLogger(__name__)
 
 
+def _in_memory() -> bool:
+    """A throwaway in-memory database (the test runner's) has nothing worth planning for."""
+    return bool(connection.is_in_memory_db())  # type: ignore[attr-defined]
+
+
 def database_analyze() -> bool:
-    """Refresh SQLite's planner statistics; return False on other databases (they do it themselves)."""
-    if connection.vendor != "sqlite":
+    """Refresh SQLite's planner statistics; False on other databases (they do it themselves) and in memory."""
+    if connection.vendor != "sqlite" or _in_memory():
         return False
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

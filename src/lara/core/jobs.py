@@ -160,10 +160,12 @@ def jobs_enqueue_periodic() -> list[Job]:
     """Enqueue each periodic job whose interval has passed since it was last enqueued."""
     now = timezone.now()
     created = []
-    for path, seconds in PERIODIC_JOBS.items():
-        recent = Job.objects.filter(task=path, created_at__gt=now - timedelta(seconds=seconds))
-        if not recent.exists():
-            with transaction.atomic():
+    # One transaction: the jobs are handed out together after the commit, so a
+    # worker never runs the first while the sweep is still writing the others.
+    with transaction.atomic():
+        for path, seconds in PERIODIC_JOBS.items():
+            recent = Job.objects.filter(task=path, created_at__gt=now - timedelta(seconds=seconds))
+            if not recent.exists():
                 created.append(job_enqueue(task=path))
     return created
 
