@@ -32,7 +32,7 @@ def case_create_for_message(*, message_id: int, actor: Any) -> tuple[Case, bool]
     """
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("author_profile__customer", "channel")
             .get(pk=message_id)
         )
