@@ -141,3 +141,33 @@ def test_running_the_same_job_twice_changes_nothing(org: dict[str, Any]) -> None
 
     assert Case.objects.count() == 1
     assert CaseEvent.objects.filter(kind="message_in").count() == 1
+
+
+def test_a_backlog_is_processed_as_one_batch_with_the_same_outcome_as_one_by_one(org: dict[str, Any]) -> None:
+    """Given a post, a reply in its thread and a stranger's complaint queued together, one batch runs all.
+
+    The batch analyses the three at once, then relates and routes them in
+    order: the reply joins the case its post opened in the same batch.
+    """
+    message_ingest_json(data=inbound(external_id="p1", text="Refund please, it is broken"))
+    message_ingest_json(data=inbound(external_id="r1", kind="reply", in_reply_to="p1", text="anyone?"))
+    message_ingest_json(
+        data=inbound(external_id="p2", text="Battery broken after a week", author={"external_id": "eli"})
+    )
+    from lara.core.jobs import jobs_run_batch
+
+    queued = Job.objects.filter(task="lara.cases.tasks.process_message_task")
+    processing = list(queued.values_list("pk", flat=True))
+
+    assert jobs_run_batch(processing) == 3
+
+    assert set(Message.objects.values_list("stage", flat=True)) == {Stage.ROUTED}
+    assert Analysis.objects.count() == 3
+    first, second = Case.objects.order_by("pk")
+    assert list(first.case_messages.values_list("message__external_id", flat=True).order_by("pk")) == [
+        "p1",
+        "r1",
+    ]
+    assert list(second.case_messages.values_list("message__external_id", flat=True)) == ["p2"]
+    assert RoutingDecision.objects.count() == 2
+    assert set(Job.objects.filter(pk__in=processing).values_list("status", flat=True)) == {JobStatus.DONE}

@@ -112,3 +112,89 @@ def test_a_job_waits_as_long_as_the_network_asks() -> None:
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED
     assert timedelta(seconds=890) < job.run_after - timezone.now() <= timedelta(seconds=900)
+
+
+BATCHES: list[list[list[Any]]] = []
+
+
+def record_batch(args_list: list[list[Any]]) -> None:
+    """The batch form of ``record``: refuses the whole batch when one value is bad."""
+    if any(args[0] == "bad" for args in args_list):
+        raise RuntimeError("a bad value in the batch")
+    BATCHES.append(args_list)
+
+
+def record_or_refuse(value: Any) -> None:
+    if value == "bad":
+        raise RuntimeError("bad value")
+    CALLS.append(value)
+
+
+@pytest.fixture
+def batch_task(monkeypatch: pytest.MonkeyPatch) -> str:
+    BATCHES.clear()
+    path = jobs.task_path(record_or_refuse)
+    monkeypatch.setitem(jobs.BATCH_TASKS, path, jobs.task_path(record_batch))
+    return path
+
+
+@pytest.mark.django_db
+def test_due_jobs_of_a_batch_task_run_together_and_finish(batch_task: str) -> None:
+    for value in (1, 2, 3):
+        jobs.job_enqueue(task=batch_task, args=[value])
+    other = jobs.job_enqueue(task=record, args=["alone"])
+
+    assert jobs.jobs_run_pending() == 4
+
+    assert BATCHES == [[[1], [2], [3]]]
+    assert CALLS == ["alone"]
+    assert set(Job.objects.values_list("status", "attempts")) == {(JobStatus.DONE, 1)}
+    assert Job.objects.get(pk=other.pk).status == JobStatus.DONE
+
+
+@pytest.mark.django_db
+def test_a_failing_batch_runs_its_jobs_one_by_one_so_only_the_bad_one_is_retried(batch_task: str) -> None:
+    good = [jobs.job_enqueue(task=batch_task, args=[value]) for value in (1, 2)]
+    bad = jobs.job_enqueue(task=batch_task, args=["bad"])
+
+    assert jobs.jobs_run_batch([job.pk for job in [*good, bad]]) == 2
+
+    assert BATCHES == []
+    assert CALLS == [1, 2]
+    assert {Job.objects.get(pk=job.pk).status for job in good} == {JobStatus.DONE}
+    bad.refresh_from_db()
+    assert (bad.status, bad.attempts, bad.last_error) == (JobStatus.QUEUED, 1, "RuntimeError: bad value")
+
+
+@pytest.mark.django_db
+def test_a_batch_skips_jobs_another_worker_already_claimed(batch_task: str) -> None:
+    first, second, third = (jobs.job_enqueue(task=batch_task, args=[value]) for value in (1, 2, 3))
+    Job.objects.filter(pk=second.pk).update(status=JobStatus.RUNNING)
+
+    assert jobs.jobs_run_batch([first.pk, second.pk, third.pk]) == 2
+
+    assert BATCHES == [[[1], [3]]]
+    assert Job.objects.get(pk=second.pk).status == JobStatus.RUNNING
+
+
+def test_an_idle_worker_wakes_when_another_process_rings_the_jobs_bell(settings: Any, tmp_path: Any) -> None:
+    """A webhook stored by a web process wakes the parent's workers through the bell, not the Event."""
+    import threading
+
+    from lara.core.bell import JOBS, bell_ring
+
+    settings.VAR_DIR = tmp_path
+    jobs.wakeup.clear()
+    worker = jobs.EmbeddedWorker(threading.Event())
+    woke = threading.Event()
+    waiter = threading.Thread(target=lambda: (worker.idle(seconds=30), woke.set()))
+    waiter.start()
+
+    for _ in range(100):  # rung until heard: the worker may still be reading the bell's first time
+        bell_ring(JOBS)  # what _dispatch does in a process whose Event this worker cannot see
+        if woke.wait(timeout=0.05):
+            break
+
+    assert woke.is_set()
+    assert not jobs.wakeup.is_set()
+    waiter.join()

@@ -17,7 +17,7 @@ class CasesConfig(AppConfig):
 
         Done here so mentions and core never import cases.
         """
-        from lara.core.jobs import PERIODIC_JOBS
+        from lara.core.jobs import BATCH_TASKS, PERIODIC_JOBS
         from lara.customers import services as customers_services
         from lara.mentions import services as mentions_services
         from lara.mentions import webhooks as mentions_webhooks
@@ -35,3 +35,4 @@ class CasesConfig(AppConfig):
         if reply_delivery_status not in mentions_webhooks.on_delivery_status:
             mentions_webhooks.on_delivery_status.append(reply_delivery_status)
         PERIODIC_JOBS.update(PERIODIC)
+        BATCH_TASKS["lara.cases.tasks.process_message_task"] = "lara.cases.tasks.process_messages_task"

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from lara.analysis.models import Analysis
-from lara.analysis.services import message_analyze
+from lara.analysis.services import message_analyze, messages_analyze
 from lara.core.jobs import job_enqueue, jobs_enqueue_many
 from lara.core.models import Team
 from lara.customers.segments import customer_segments
@@ -241,6 +241,16 @@ def message_route(*, message_id: int) -> None:
 
 def message_process(*, message_id: int) -> None:
     """Run whatever steps remain for this message."""
-    message_analyze(message_id=message_id)
-    message_relate(message_id=message_id)
-    message_route(message_id=message_id)
+    messages_process(message_ids=[message_id])
+
+
+def messages_process(*, message_ids: Sequence[int]) -> None:
+    """Run whatever steps remain for these messages: analysis as one batch, then each in order.
+
+    Relating and routing stay one message at a time, in id order, because
+    each may join the case the one before it opened.
+    """
+    messages_analyze(message_ids=message_ids)
+    for message_id in sorted(message_ids):
+        message_relate(message_id=message_id)
+        message_route(message_id=message_id)

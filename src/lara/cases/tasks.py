@@ -5,14 +5,19 @@ from __future__ import annotations
 from django.utils import timezone
 
 from .escalation import sla_check
-from .pipeline import message_process, message_reanalyze
+from .pipeline import message_reanalyze, messages_process
 from .reminders import task_reminders_send
 from .services import reply_send
 from .snooze import cases_wake_due
 
 
 def process_message_task(message_id: int) -> None:
-    message_process(message_id=message_id)
+    messages_process(message_ids=[message_id])
+
+
+def process_messages_task(args_list: list[list[int]]) -> None:
+    """Batch entry point: the queued processing jobs of many messages, run together."""
+    messages_process(message_ids=[args[0] for args in args_list])
 
 
 def reanalyze_message_task(message_id: int) -> None:

@@ -9,7 +9,9 @@ workers in the scaled mode), on its regular interval.
 
 The bell is a file's modification time under ``var/``, so the web processes
 and the embedded workers (which run in the parent process of ``lara run``)
-hear each other without a broker: a ``stat`` per check, no query.
+hear each other without a broker: a ``stat`` per check, no query. The job
+queue has a bell of its own (``JOBS``): a job committed in a web process
+wakes the embedded workers of the parent process at once.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+LIVE = "live"
+JOBS = "jobs"
 
-def _path() -> Path:
-    return Path(settings.VAR_DIR) / "live.bell"
+
+def _path(name: str) -> Path:
+    return Path(settings.VAR_DIR) / f"{name}.bell"
 
 
-def bell_ring() -> None:
+def bell_ring(name: str = LIVE) -> None:
     """Mark a change now (call after the change is visible to other connections)."""
-    path = _path()
+    path = _path(name)
     try:
         os.utime(path, ns=(time.time_ns(), time.time_ns()))
     except FileNotFoundError:
@@ -40,9 +45,9 @@ def bell_ring_on_commit() -> None:
     transaction.on_commit(bell_ring)
 
 
-def bell_version() -> int:
+def bell_version(name: str = LIVE) -> int:
     """The time of the last ring in nanoseconds (0 before the first)."""
     try:
-        return _path().stat().st_mtime_ns
+        return _path(name).stat().st_mtime_ns
     except FileNotFoundError:
         return 0

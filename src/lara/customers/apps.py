@@ -12,7 +12,10 @@ class CustomersConfig(AppConfig):
     label = "customers"
 
     def ready(self) -> None:
-        """Schedule the identity suggestions and segment counts (the job queue's sweep runs them)."""
-        from lara.core.jobs import PERIODIC_JOBS
+        """Schedule identity suggestions and segment counts; a backlog of suggestion jobs runs together."""
+        from lara.core.jobs import BATCH_TASKS, PERIODIC_JOBS
 
         PERIODIC_JOBS.update(PERIODIC)
+        BATCH_TASKS["lara.customers.suggestions.suggestions_compute_task"] = (
+            "lara.customers.suggestions.suggestions_compute_batch_task"
+        )

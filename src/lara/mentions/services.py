@@ -211,10 +211,13 @@ def _queries_for(message: InboundMessage, channel: Channel) -> list[int]:
     return sorted(MonitoringQuery.objects.filter(pk__in=found).values_list("pk", flat=True))
 
 
-def _matching(haystack: str, channel_id: int, *, language: str | None) -> set[int]:
+def _matching(
+    haystack: str, channel_id: int, *, language: str | None, queries: list[MonitoringQuery] | None = None
+) -> set[int]:
     """Enabled queries matching the text; ``language`` None = the queries without a language filter."""
     found: set[int] = set()
-    queries = MonitoringQuery.objects.filter(enabled=True).prefetch_related("channels")
+    if queries is None:
+        queries = list(MonitoringQuery.objects.filter(enabled=True).prefetch_related("channels"))
     for query in queries:
         wanted = query.languages or []
         if (language is None and wanted) or (language is not None and language not in wanted):
@@ -236,13 +239,29 @@ def queries_match_language(*, message_id: int, language: str) -> list[int]:
     Called by the analysis step (a higher layer); returns the ids added.
     Queries already attached (e.g. found by a network's search) stay.
     """
-    message = Message.objects.get(pk=message_id)
-    if not language:
-        return []
-    found = _matching(f"{message.subject}\n{message.text}", message.channel_id, language=language)
-    added = sorted(found - set(message.queries.values_list("pk", flat=True)))
-    if added:
-        message.queries.add(*added)
+    return queries_match_languages(languages={message_id: language}).get(message_id, [])
+
+
+def queries_match_languages(*, languages: dict[int, str]) -> dict[int, list[int]]:
+    """``queries_match_language`` for many messages (id → language): the queries are read once.
+
+    Most organisations have no language-filtered query; then this costs one
+    query for the whole batch instead of reading every message again.
+    """
+    queries = [
+        q for q in MonitoringQuery.objects.filter(enabled=True).prefetch_related("channels") if q.languages
+    ]
+    wanted = {pk: lang for pk, lang in languages.items() if lang}
+    if not queries or not wanted:
+        return {}
+    added: dict[int, list[int]] = {}
+    for message in Message.objects.filter(pk__in=wanted).prefetch_related("queries"):
+        haystack = f"{message.subject}\n{message.text}"
+        found = _matching(haystack, message.channel_id, language=wanted[message.pk], queries=queries)
+        new = sorted(found - {q.pk for q in message.queries.all()})
+        if new:
+            message.queries.add(*new)
+            added[message.pk] = new
     return added
 
 
