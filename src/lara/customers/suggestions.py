@@ -207,6 +207,11 @@ def suggestions_compute_many_task(customer_ids: list[int]) -> None:
     suggestions_compute_many(customer_ids=customer_ids)
 
 
+def suggestions_compute_batch_task(args_list: list[list[int]]) -> None:
+    """Batch entry point: the queued one-customer jobs of many customers, compared in one pass."""
+    suggestions_compute_many(customer_ids=[args[0] for args in args_list])
+
+
 def suggestions_compute_task(customer_id: int) -> None:
     """Job entry point: one customer's suggestions (skipped once the record is merged away)."""
     if Customer.objects.filter(pk=customer_id, merged_into__isnull=True).exists():
