@@ -107,7 +107,7 @@ def measure(base: str, token: str) -> tuple[list[float], int]:
                             seen.setdefault(n, now)
                     if fresh < PAGE:
                         break
-                if done.is_set() and (len(seen) >= len(sent) or time.perf_counter() - last_send[0] > 30):
+                if done.is_set() and (sent.keys() <= seen.keys() or time.perf_counter() - last_send[0] > 30):
                     return
                 time.sleep(POLL)
 
@@ -127,6 +127,9 @@ def measure(base: str, token: str) -> tuple[list[float], int]:
             last_send[0] = time.perf_counter()
     done.set()
     watcher.join(timeout=120)
+    missing = sorted(set(sent) - set(seen))
+    if missing:
+        print(f"never seen routed and assigned: {missing[:20]}", file=sys.stderr)
     return [(seen[n] - sent[n]) * 1000 for n in seen if n in sent], len(sent)
 
 
@@ -187,7 +190,8 @@ def run(database: str) -> dict[str, Any]:
                 httpx.post(f"{base}/hooks/hook", content=body, headers=headers, timeout=60)
             time.sleep(5)
             latencies, sent = measure(base, org["token"])
-    shutil.rmtree(work, ignore_errors=True)
+    if not os.environ.get("LARA_BENCH_KEEP"):
+        shutil.rmtree(work, ignore_errors=True)
     figures: dict[str, Any] = {}
     if latencies:
         unit = f"ms webhook → routed, assigned case in the API at {RATE} msg/s ({len(latencies)} of {sent})"

@@ -147,3 +147,39 @@ def test_messages_ingested_while_down_are_processed_after_a_restart(lara: Lara, 
 
     assert _wait(routed, 90)
     assert lara.get("/api/cases")["count"] == 5
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc: Linux only")
+def test_the_web_and_worker_processes_end_when_lara_run_is_killed(lara: Lara) -> None:
+    """Two web processes and one more job-worker process run beside `lara run`; none outlives it."""
+    lara.env.update(LARA_WEB_WORKERS="2", LARA_WORKER_PROCESSES="2")
+    lara.start("--no-demo")
+    assert lara.proc is not None
+    pid = lara.proc.pid
+    children = _wait(lambda: found if len(found := _children(pid)) >= 3 else None, 30)
+    assert children and len(children) >= 3, children
+
+    lara.kill()
+
+    assert _wait(lambda: not any(_alive(pid) for pid in children), 20)

@@ -9,8 +9,11 @@ Celery workers and beat run as their own processes.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import signal
 import threading
-from typing import TextIO
+from multiprocessing.process import BaseProcess
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.core.management import call_command
@@ -26,6 +29,46 @@ def _print_logins(stdout: TextIO, logins: dict[str, str], url: str) -> None:
             stdout.write(f"  {username:<8} {password}\n")
     stdout.write("\n")
     stdout.flush()
+
+
+def worker_process_main(threads: int) -> None:
+    """Run job-worker threads in a process of their own until the parent stops it.
+
+    Why processes: the pipeline is CPU-bound Python, and the worker threads
+    of one process share one core; a second process takes the other core
+    when a burst of messages arrives. Claiming a job is a conditional
+    UPDATE, so processes never run the same job twice.
+    """
+    from lara.children import die_with_the_parent
+
+    die_with_the_parent()
+    import django
+
+    django.setup()
+    from lara.core.jobs import EmbeddedWorker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    workers = [EmbeddedWorker(stop, name=f"lara-worker-p{i}") for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    while not stop.wait(1.0):
+        pass
+    for worker in workers:
+        worker.join(timeout=5)
+
+
+def _worker_processes() -> list[BaseProcess]:
+    context: Any = multiprocessing.get_context("spawn")
+    return [
+        context.Process(
+            target=worker_process_main,
+            args=(settings.LARA_WORKER_THREADS,),
+            name=f"lara-workers-{i}",
+            daemon=True,
+        )
+        for i in range(1, max(1, settings.LARA_WORKER_PROCESSES))
+    ]
 
 
 def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
@@ -47,6 +90,7 @@ def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
 
     stop = threading.Event()
     threads: list[threading.Thread] = []
+    processes: list[BaseProcess] = []
     if settings.LARA_EMBEDDED:
         recovered = jobs_recover_after_restart()
         if recovered:
@@ -55,6 +99,7 @@ def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
             EmbeddedWorker(stop, name=f"lara-worker-{i}") for i in range(settings.LARA_WORKER_THREADS)
         ]
         threads.append(EmbeddedScheduler(stop))
+        processes = _worker_processes()
     if demo:
         from lara.demo.stream import demo_stream
 
@@ -63,6 +108,8 @@ def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
         )
     for thread in threads:
         thread.start()
+    for process in processes:
+        process.start()
     try:
         uvicorn.run(
             "lara.asgi:application",
@@ -75,6 +122,10 @@ def serve(*, host: str, port: int, demo: bool, stdout: TextIO) -> int:
         )
     finally:
         stop.set()
+        for process in processes:
+            process.terminate()
         for thread in threads:
             thread.join(timeout=5)
+        for process in processes:
+            process.join(timeout=10)
     return 0

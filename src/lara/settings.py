@@ -181,6 +181,9 @@ CELERY_BEAT_SCHEDULE = {
 LARA_JOB_LEASE_SECONDS = int(env("LARA_JOB_LEASE_SECONDS", "300"))
 LARA_JOB_MAX_ATTEMPTS = int(env("LARA_JOB_MAX_ATTEMPTS", "8"))
 LARA_WORKER_THREADS = int(env("LARA_WORKER_THREADS", "2"))
+# Processes running those threads in `lara run` (the first is `lara run` itself):
+# the pipeline is CPU-bound Python, so a burst is drained on two cores, not one.
+LARA_WORKER_PROCESSES = int(env("LARA_WORKER_PROCESSES", "2"))
 # Web server processes of `lara run`. Page rendering is CPU-bound Python, so
 # one process serves one core; two keep the inbox fast for a team of agents.
 LARA_WEB_WORKERS = int(env("LARA_WEB_WORKERS", "2"))

@@ -8,6 +8,7 @@ is skipped: a retried or duplicated job never doubles a case.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -178,7 +179,20 @@ def route_facts(
     return facts
 
 
-def message_route(*, message_id: int) -> None:
+@dataclass
+class RouteContext:
+    """What routing reads once per batch instead of once per message: the rules and the teams."""
+
+    specs: list[RuleSpec] = field(default_factory=rule_specs)
+    teams: dict[str, Team | None] = field(default_factory=dict)
+
+    def team(self, slug: str) -> Team | None:
+        if slug not in self.teams:
+            self.teams[slug] = Team.objects.filter(slug=slug).first()
+        return self.teams[slug]
+
+
+def message_route(*, message_id: int, context: RouteContext | None = None) -> None:
     """Apply the rules: team, priority, tags, and a case when action is needed."""
     message = Message.objects.select_related("channel", "analysis", "author_profile__customer").get(
         pk=message_id
@@ -190,9 +204,9 @@ def message_route(*, message_id: int) -> None:
             Message.objects.filter(pk=message.pk).update(stage=Stage.ROUTED)
             return
         analysis = message.analysis
-        specs = rule_specs()
-        outcome = evaluate(specs, route_facts(message, analysis, specs))
-        team = Team.objects.filter(slug=outcome.team).first() if outcome.team else None
+        context = context or RouteContext()
+        outcome = evaluate(context.specs, route_facts(message, analysis, context.specs))
+        team = context.team(outcome.team) if outcome.team else None
         priority = outcome.priority or analysis.priority
         create = analysis.action_required if outcome.create_case is None else outcome.create_case
         # The customer wrote again after the case was closed: always a case, linked to the old one.
@@ -251,6 +265,7 @@ def messages_process(*, message_ids: Sequence[int]) -> None:
     each may join the case the one before it opened.
     """
     messages_analyze(message_ids=message_ids)
+    context = RouteContext()
     for message_id in sorted(message_ids):
         message_relate(message_id=message_id)
-        message_route(message_id=message_id)
+        message_route(message_id=message_id, context=context)

@@ -86,6 +86,7 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
             .select_related("customer")
             .first()
         )
+        created = profile is None
         if profile is None:
             customer = customer_find_deterministic(email=email, phone=phone)
             if customer is None:
@@ -93,15 +94,12 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
                     name=author.name or author.handle,
                     emails=[email] if email else [],
                     phones=[phone] if phone else [],
+                    last_contact_at=seen_at,
                 )
                 customer.contact_source = f"network:{author.network}"
                 customer.save()
                 customer_event_emit(event="customer.created", customer=customer)
-            profile = SocialProfile.objects.create(
-                network=author.network,
-                external_id=author.external_id,
-                customer=customer,
-            )
+            profile = SocialProfile(network=author.network, external_id=author.external_id, customer=customer)
         known = (profile.handle, profile.display_name, profile.email)
         profile.handle = author.handle or profile.handle
         profile.display_name = author.name or profile.display_name
@@ -110,7 +108,7 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
         profile.verified = author.verified or profile.verified
         profile.email = email or profile.email
         profile.phone = phone or profile.phone
-        profile.save()
+        profile.save(force_insert=created)
         customer = profile.customer
         changed = False
         customer.contact_source = f"network:{author.network}"
@@ -121,14 +119,14 @@ def profile_resolve(*, author: AuthorFacts, seen_at: datetime | None = None) -> 
             customer.phones = [*customer.phones, phone]
             changed = True
         # Blocking keys follow names, handles and e-mails, not every message.
-        rekey = changed or known != (profile.handle, profile.display_name, profile.email)
+        rekey = created or changed or known != (profile.handle, profile.display_name, profile.email)
         if seen_at and (customer.last_contact_at is None or seen_at > customer.last_contact_at):
             customer.last_contact_at = seen_at
             changed = True
         if changed:
             customer.save()
         if rekey:
-            match_keys_refresh(customer_ids=[customer.pk])
+            # The queued job rewrites the blocking keys before it compares.
             suggestions_enqueue(customer_ids=[customer.pk])
     return profile
 
