@@ -18,7 +18,10 @@ periodic job does (blocking keys, scoring, threshold):
 A pair counts as found when Lara stores a suggestion for it (score at or
 above ``SUGGEST_THRESHOLD``); every suggested pair between two benchmark
 records that is not one person is a false positive, whichever set the
-records come from. Lara never merges by itself, so there is no auto-merge
+records come from. The score is Lara's estimate of the chance that two
+records are one person: name words weigh by how rare they are among all the
+bench's customers (both sets together), so a common name needs a second
+piece of evidence. Lara never merges by itself, so there is no auto-merge
 threshold to measure; the figures at stricter thresholds show the trade-off.
 """
 
@@ -124,7 +127,7 @@ def identity_benchmark() -> dict[str, Any]:
     report = suggestions_compute_all()
     seconds = time.perf_counter() - started
 
-    thresholds = sorted({SUGGEST_THRESHOLD, 0.7, 0.8, 0.9})
+    thresholds = sorted({SUGGEST_THRESHOLD, 0.7, 0.8, 0.9, 0.95, 0.99})
     counts = {t: {"febrl": Counts(), "social": Counts(), "all": Counts()} for t in thresholds}
     for t in thresholds:
         counts[t]["febrl"].true_pairs = len(febrl_pairs)
@@ -172,7 +175,8 @@ def identity_figures(result: dict[str, Any]) -> dict[str, Any]:
     at = result["counts"][str(t)]
     both = at["all"]
     detail = (
-        f"at Lara's suggest threshold {t}; Febrl 4 P={at['febrl']['precision']} R={at['febrl']['recall']} "
+        f"at Lara's suggest threshold {t} (the estimated chance of one person); "
+        f"Febrl 4 P={at['febrl']['precision']} R={at['febrl']['recall']} "
         f"({at['febrl']['true_pairs']} links), social profiles across scripts "
         f"P={at['social']['precision']} R={at['social']['recall']} ({at['social']['true_pairs']} pairs); "
         "no auto-merge threshold: nothing merges by itself"

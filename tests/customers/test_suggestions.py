@@ -10,10 +10,21 @@ from django.test import Client
 
 from lara.core.jobs import jobs_run_pending
 from lara.core.services import api_token_create
-from lara.customers.identity import Identity, candidate_pairs, name_similarity, transliterate
-from lara.customers.models import Customer, CustomerAuditEvent, LinkSuggestion, SocialProfile
+from lara.customers.models import (
+    Customer,
+    CustomerAuditEvent,
+    CustomerMatchKey,
+    LinkSuggestion,
+    SocialProfile,
+)
 from lara.customers.services import customers_import_csv
-from lara.customers.suggestions import match_keys_refresh, suggestions_compute, suggestions_compute_all
+from lara.customers.suggestions import (
+    frequencies_load,
+    identities_load,
+    match_keys_refresh,
+    suggestions_compute,
+    suggestions_compute_all,
+)
 from lara.mentions.services import message_ingest_json
 
 from ..factories import ChannelFactory
@@ -21,30 +32,6 @@ from ..factories import ChannelFactory
 
 def _client(user: Any) -> Client:
     return Client(headers={"authorization": f"Bearer {api_token_create(user=user)}"})
-
-
-def test_names_compare_across_latin_cyrillic_and_hebrew() -> None:
-    assert transliterate("Дмитрий Соколов") == "dmitriy sokolov"
-    assert transliterate("Ганна Литвин", ukrainian=True) == "hanna lytvyn"
-    assert name_similarity("דנה לוי", "Dana Levi").similarity == 1.0
-    assert name_similarity("מיכל כהן", "Michal Cohen").similarity == 1.0
-    assert name_similarity("Ганна Литвин", "Hanna Lytvyn").similarity == 1.0
-    assert name_similarity("Дмитрий Соколов", "Dmitry Sokolov").similarity > 0.95
-    assert name_similarity("דנה לוי", "Dana Levi").across_scripts is True
-    assert name_similarity("Gal Yamin", "Gil Navon").similarity < 0.6
-    assert name_similarity("מיכל כהן", "מיכל שטרן").similarity < 0.6
-
-
-def test_candidates_are_blocked_not_all_pairs() -> None:
-    people = [
-        Identity(customer_id=1, names=["Dana Levi"]),
-        Identity(customer_id=2, names=["דנה לוי"]),
-        Identity(customer_id=3, names=["Tom Whitfield"]),
-        Identity(customer_id=4, names=["Gary Holt"], handles={("x", "garyh")}),
-        Identity(customer_id=5, names=["G. H."], handles={("forum", "garyh")}),
-    ]
-
-    assert candidate_pairs(people) == {(1, 2), (4, 5)}
 
 
 def _demo_slice(org: dict[str, Any], names: set[str], crm_ids: set[str]) -> None:
@@ -81,7 +68,10 @@ def test_a_hebrew_crm_record_and_its_latin_x_profile_are_suggested(org: dict[str
 
     suggestion = LinkSuggestion.objects.get(customer_a=crm_dana, customer_b=x_dana)
     assert suggestion.reasons[0]["code"] == "name_across_scripts"
-    assert suggestion.reasons[0]["text"] == "similar name across scripts: דנה לוי ~ Dana Levi (100%)"
+    assert (
+        suggestion.reasons[0]["text"]
+        == "similar name across scripts: דנה לוי ~ Dana Levi (100%; a rare name here)"
+    )
     assert suggestion.score >= 0.8
     # Every suggestion pairs one person's records: CRM ids never meet another CRM id.
     for s in LinkSuggestion.objects.all():
@@ -102,19 +92,24 @@ def test_agents_see_suggestions_reject_for_good_and_leads_accept_into_a_merge(or
     assert LinkSuggestion.objects.count() == 0
     suggestions_compute(customer_id=fb.pk)  # the background job the services enqueue
 
-    body = _client(org["alice"]).get(f"/api/customers/{fb.pk}/suggestions").json()
+    listed = _client(org["alice"]).get(f"/api/customers/{fb.pk}/suggestions").json()
 
-    assert [(s["other"], s["other_name"]) for s in body] == [
-        (other.pk, "Avi Mizrachi"),
-        (crm.pk, "אבי מזרחי"),
+    assert [s["score"] for s in listed] == sorted((s["score"] for s in listed), reverse=True)  # best first
+    body = {s["other"]: s for s in listed}
+    assert {pk: s["other_name"] for pk, s in body.items()} == {other.pk: "Avi Mizrachi", crm.pk: "אבי מזרחי"}
+    # Three customers: every name is rare here, and each pair has a second piece of evidence too.
+    assert [r["text"] for r in body[other.pk]["reasons"]] == [
+        "same handle avimiz on instagram and x",
+        "similar name: Avi Mizrahi ~ Avi Mizrachi (99%; a rare name here)",
     ]
-    assert [r["code"] for r in body[0]["reasons"]] == ["name", "handle"]
-    assert body[0]["reasons"][1]["text"] == "same handle avimiz on instagram and x"
-    assert [r["code"] for r in body[1]["reasons"]] == ["name_across_scripts", "city"]
+    assert [r["text"] for r in body[crm.pk]["reasons"]] == [
+        "similar name across scripts: אבי מזרחי ~ Avi Mizrahi (100%; a rare name here)",
+        "same city Holon",
+    ]
 
     rejected = (
         _client(org["alice"])
-        .post(f"/api/suggestions/{body[0]['id']}/reject", data="{}", content_type="application/json")
+        .post(f"/api/suggestions/{body[other.pk]['id']}/reject", data="{}", content_type="application/json")
         .json()
     )
     assert (rejected["status"], rejected["decided_by"]) == ("rejected", "alice")
@@ -149,3 +144,54 @@ def test_agents_see_suggestions_reject_for_good_and_leads_accept_into_a_merge(or
         .status_code
         == 409
     )
+
+
+def test_a_name_forty_customers_share_is_suggested_only_with_a_second_piece_of_evidence(db: Any) -> None:
+    cities = ["Tel Aviv", "Haifa", "Jerusalem", "Holon"]
+    Customer.objects.bulk_create(Customer(name="Dana Levi", city=cities[n % 4]) for n in range(40))
+    riding = Customer.objects.create(name="Dana Levi", city="Haifa")
+    SocialProfile.objects.create(network="twitter", external_id="t1", handle="@dana_rides", customer=riding)
+    insta = Customer.objects.create(name="Dana Levi")
+    SocialProfile.objects.create(network="instagram", external_id="i1", handle="dana_rides", customer=insta)
+    crm = Customer.objects.create(name="Avraham Shteinberg", city="Eilat", external_crm_id="CRM-1")
+    x = Customer.objects.create(name="אברהם שטיינברג")
+    only_city = [Customer.objects.create(name=n, city="Haifa") for n in ("Noa Peretz", "Tom Whitfield")]
+
+    report = suggestions_compute_all()
+
+    pairs = {(s.customer_a_id, s.customer_b_id): s for s in LinkSuggestion.objects.all()}
+    assert set(pairs) == {(riding.pk, insta.pk), (crm.pk, x.pk)}
+    assert [r["code"] for r in pairs[(riding.pk, insta.pk)].reasons] == ["handle", "name"]
+    assert pairs[(crm.pk, x.pk)].reasons == [
+        {
+            "code": "name_across_scripts",
+            "text": (
+                "similar name across scripts: Avraham Shteinberg ~ אברהם שטיינברג (100%; a rare name here)"
+            ),
+        }
+    ]
+    # The Dana Levis were all compared (and found too common alone); a shared city alone never
+    # makes two customers candidates: frequency keys are counted, not blocked on.
+    assert report.compared == 42 * 41 // 2 + 1
+    assert CustomerMatchKey.objects.filter(customer=only_city[0], key="fc:haifa").exists()
+    frequencies = frequencies_load(identities_load([riding.pk]).values())
+    assert (frequencies.customers, frequencies.counts["fw:dana"], frequencies.counts["fc:haifa"]) == (
+        46,
+        42,
+        13,
+    )
+
+
+def test_match_keys_follow_a_change_and_unchanged_keys_stay_in_place(db: Any) -> None:
+    dana = Customer.objects.create(name="Dana Levi", city="Haifa")
+    match_keys_refresh(customer_ids=[dana.pk])
+    before = dict(CustomerMatchKey.objects.filter(customer=dana).values_list("key", "pk"))
+    names = {"p:dn+l", "p:lb+d", "fw:dana", "fw:levi", "fs:dn", "fs:lb"}
+    assert set(before) == names | {"c:dn@hai", "c:lb@hai", "fc:haifa"}
+
+    Customer.objects.filter(pk=dana.pk).update(city="Holon")
+    match_keys_refresh(customer_ids=[dana.pk])
+
+    after = dict(CustomerMatchKey.objects.filter(customer=dana).values_list("key", "pk"))
+    assert set(after) == names | {"c:dn@hol", "c:lb@hol", "fc:holon"}
+    assert {key: after[key] for key in names} == {key: before[key] for key in names}  # not rewritten

@@ -1,169 +1,116 @@
 """Tell how likely two customer records are one person, and say why (no database here).
 
-Names are compared across scripts: Cyrillic is transliterated to Latin, and
-because Hebrew is written without most vowels, names are also reduced to a
-consonant *skeleton* (``Dana Levi`` and ``דנה לוי`` both give ``dn lb``) that
-rapidfuzz compares. Candidates are blocked by cheap keys (the initials of a
-name's skeleton, a handle, an e-mail local part), so no run compares every
-pair.
+Scoring weighs evidence as record linkage does (Fellegi–Sunter): each piece
+multiplies the odds that two records are one person by how often it holds
+for one person's two records over how often for two people. A name word
+counts for more the rarer it is among the customers (names are read across
+Latin, Cyrillic and Hebrew by ``names``), so a common name alone is not
+enough and a second piece of evidence (a city, a handle, an e-mail local
+part) is needed, while a different city counts against. Candidates are
+blocked by cheap keys that survive a typo, swapped names or a missing given
+name, so no run compares every pair.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "yo", "є": "ye",
-    "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
-    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
-    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-    "я": "ya",
-}  # fmt: skip
-# Ukrainian reads г as h and и as y (Ганна = Hanna, Лисенко = Lysenko).
-_UKRAINIAN = {"г": "h", "и": "y"}
-_UKRAINIAN_LETTERS = set("іїєґ")
-
-# A readable Hebrew rendition (vowels are mostly unwritten, so it is only a guide).
-_HEBREW = {
-    "א": "a", "ב": "b", "ג": "g", "ד": "d", "ה": "h", "ו": "v", "ז": "z", "ח": "kh", "ט": "t",
-    "י": "y", "כ": "k", "ך": "k", "ל": "l", "מ": "m", "ם": "m", "נ": "n", "ן": "n", "ס": "s",
-    "ע": "", "פ": "p", "ף": "f", "צ": "ts", "ץ": "ts", "ק": "k", "ר": "r", "ש": "sh", "ת": "t",
-}  # fmt: skip
-# Consonant classes for the skeleton: letters that may be vowels (א ה ו י ע) drop,
-# and sounds Latin spells several ways share one class (כ ק ח → k, ב ו → b, פ → p).
-_HEBREW_SKELETON = {
-    "א": "", "ב": "b", "ג": "g", "ד": "d", "ה": "", "ו": "", "ז": "z", "ח": "k", "ט": "t",
-    "י": "", "כ": "k", "ך": "k", "ל": "l", "מ": "m", "ם": "m", "נ": "n", "ן": "n", "ס": "s",
-    "ע": "", "פ": "p", "ף": "p", "צ": "c", "ץ": "c", "ק": "k", "ר": "r", "ש": "s", "ת": "t",
-}  # fmt: skip
-_LATIN_DIGRAPHS = (("sch", "s"), ("sh", "s"), ("ch", "k"), ("kh", "k"), ("ph", "p"), ("tz", "c"),
-                   ("ts", "c"), ("ck", "k"), ("zh", "z"))  # fmt: skip
-_LATIN_CLASSES = str.maketrans({"c": "k", "q": "k", "f": "p", "v": "b", "w": "b", "x": "k", "j": "g"})
-_DROPPED = set("aeiouyh")
+from .names import (
+    INITIAL,
+    WORD_AGREES,
+    WORD_SAME,
+    NameWord,
+    align_words,
+    fold,
+    joined_variants,
+    latin_pieces,
+    name_words,
+    script_of,
+    transliterate,
+)
 
 _GENERIC_LOCAL_PARTS = {"info", "support", "contact", "admin", "hello", "sales", "office", "mail", "noreply"}
 
 
-def script_of(text: str) -> str:
-    """Return "hebrew", "cyrillic" or "latin" by the letters the text is mostly written in."""
-    hebrew = sum(1 for ch in text if "\u0590" <= ch <= "\u05ff")
-    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
-    if hebrew > cyrillic and hebrew > 0:
-        return "hebrew"
-    if cyrillic > 0:
-        return "cyrillic"
-    return "latin"
+# --- How common a name word or a city is among the customers ------------------------------------
 
-
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^\w]+", text.lower()) if w and not w.isdigit()]
-
-
-def transliterations(text: str) -> list[str]:
-    """Return the Latin readings of a name: Cyrillic without і/ї/є/ґ may be Russian or Ukrainian."""
-    return list(_transliterations(text))
-
-
-@lru_cache(maxsize=65536)
-def _transliterations(text: str) -> tuple[str, ...]:
-    # Cached: a suggestion run compares each name with dozens of others.
-    lowered = text.lower()
-    if script_of(text) != "cyrillic" or any(ch in _UKRAINIAN_LETTERS for ch in lowered):
-        return (transliterate(text),)
-    return tuple(sorted({transliterate(text), transliterate(text, ukrainian=True)}))
-
-
-def transliterate(text: str, *, ukrainian: bool | None = None) -> str:
-    """Render a name in lower-case Latin letters: Дмитрий Соколов → dmitriy sokolov."""
-    if ukrainian is None:
-        ukrainian = any(ch in _UKRAINIAN_LETTERS for ch in text.lower())
-    out = []
-    for ch in text.lower():
-        if ukrainian and ch in _UKRAINIAN:
-            out.append(_UKRAINIAN[ch])
-        elif ch in _CYRILLIC:
-            out.append(_CYRILLIC[ch])
-        elif ch in _HEBREW:
-            out.append(_HEBREW[ch])
-        else:
-            out.append(ch)
-    ascii_text = unicodedata.normalize("NFKD", "".join(out)).encode("ascii", "ignore").decode()
-    return " ".join(_words(ascii_text))
-
-
-def _latin_skeleton(word: str) -> str:
-    for digraph, cls in _LATIN_DIGRAPHS:
-        word = word.replace(digraph, cls)
-    word = word.translate(_LATIN_CLASSES)
-    consonants = [ch for ch in word if ch.isalpha() and ch not in _DROPPED]
-    return "".join(ch for i, ch in enumerate(consonants) if i == 0 or ch != consonants[i - 1])
-
-
-def _hebrew_skeleton(word: str, *, vav_is_consonant: bool) -> str:
-    letters = []
-    for ch in word:
-        if ch == "ו" and vav_is_consonant:
-            letters.append("b")
-        else:
-            letters.append(_HEBREW_SKELETON.get(ch, ""))
-    consonants = [ch for ch in "".join(letters) if ch]
-    return "".join(ch for i, ch in enumerate(consonants) if i == 0 or ch != consonants[i - 1])
-
-
-def skeletons(name: str) -> list[str]:
-    """Return the consonant skeletons of a name (two for Hebrew: ו read as v or as a vowel)."""
-    return list(_skeletons(name))
-
-
-@lru_cache(maxsize=65536)
-def _skeletons(name: str) -> tuple[str, ...]:
-    words = _words(name)
-    if not words:
-        return ()
-    if script_of(name) == "hebrew":
-        variants = {
-            " ".join(filter(None, (_hebrew_skeleton(w, vav_is_consonant=v) for w in words)))
-            for v in (True, False)
-        }
-        return tuple(sorted(v for v in variants if v))
-    found = {
-        " ".join(filter(None, (_latin_skeleton(w) for w in _words(reading))))
-        for reading in _transliterations(name)
-    }
-    return tuple(sorted(s for s in found if s))
+# Shares are smoothed towards a typical one with this many pseudo-customers, so a small base
+# neither calls every name unique nor every name common.
+PSEUDO_CUSTOMERS = 200
+TYPICAL_WORD_SHARE = 0.005  # a given name or surname is typically shared by 1 person in 200
+TYPICAL_CITY_SHARE = 0.01
+_FREQUENCY_PREFIXES = ("fw:", "fh:", "fs:", "fc:")
 
 
 @dataclass(frozen=True)
-class NameMatch:
-    similarity: float
-    across_scripts: bool
-    left: str
-    right: str
+class Frequencies:
+    """How many active customers hold each frequency key, out of how many customers."""
+
+    customers: int
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def share(self, key: str, typical: float, *, held: int = 0) -> float:
+        """The share of *other* customers holding the key: ``held`` of the pair compared hold it too."""
+        others = max(self.counts.get(key, 0) - held, 0)
+        return (others + PSEUDO_CUSTOMERS * typical) / (self.customers + PSEUDO_CUSTOMERS)
 
 
-def name_similarity(left: str, right: str) -> NameMatch:
-    """Compare two names in any of Latin, Cyrillic and Hebrew, 0..1.
+def is_frequency_key(key: str) -> bool:
+    """Frequency keys are counted, never used to pick candidates."""
+    return key.startswith(_FREQUENCY_PREFIXES)
 
-    Latin and Cyrillic carry their vowels, so their transliterations are
-    compared whole; when either name is Hebrew only the skeletons can be.
+
+def city_normalize(city: str) -> str:
+    """Lower-case Latin letters and single spaces: "Тель-Авив" → "tel aviv"."""
+    return transliterate(city)
+
+
+def frequency_keys(identity: Identity) -> set[str]:
+    """The keys whose counts tell how common this record's name words and city are.
+
+    A word is counted by its folded Latin readings (``fw:``) or its Hebrew
+    spelling (``fh:``), and by its skeletons (``fs:``) for comparisons across
+    Hebrew and Latin; a city by its normal form.
     """
-    across = script_of(left) != script_of(right)
-    if script_of(left) == "hebrew" or script_of(right) == "hebrew":
-        pairs = [(a, b) for a in skeletons(left) for b in skeletons(right)]
-        # Two consonants are too little to tell people apart.
-        pairs = [(a, b) for a, b in pairs if min(len(a.replace(" ", "")), len(b.replace(" ", ""))) >= 3]
-        score = max((fuzz.token_sort_ratio(a, b) for a, b in pairs), default=0.0)
+    keys: set[str] = set()
+    for name in identity.names:
+        for word in name_words(name):
+            if word.letters > 1:
+                keys.update(f"fw:{r}" for r in word.readings)
+                keys.update(f"fs:{s}" for s in word.skeletons)
+                if word.spelling:
+                    keys.add(f"fh:{word.spelling}")
+    if city := city_normalize(identity.city):
+        keys.add(f"fc:{city}")
+    return keys
+
+
+def _word_share(a: NameWord, b: NameWord, frequencies: Frequencies) -> float:
+    """The share of customers whose word would agree by chance (the commoner spelling, to be safe)."""
+    if a.hebrew and b.hebrew:
+        left, right = {f"fh:{a.spelling}"}, {f"fh:{b.spelling}"}
+        keys = left | right
+    elif a.hebrew or b.hebrew:
+        # Any name with the Latin word's skeleton would fit the Hebrew spelling as well.
+        left, right = {f"fs:{s}" for s in a.skeletons}, {f"fs:{s}" for s in b.skeletons}
+        keys = right if a.hebrew else left
     else:
-        score = max(
-            fuzz.token_sort_ratio(a, b) for a in transliterations(left) for b in transliterations(right)
-        )
-    return NameMatch(similarity=score / 100, across_scripts=across, left=left, right=right)
+        left, right = {f"fw:{r}" for r in a.readings}, {f"fw:{r}" for r in b.readings}
+        keys = left | right
+    share = max(
+        frequencies.share(key, TYPICAL_WORD_SHARE, held=(key in left) + (key in right)) for key in keys
+    )
+    if min(a.letters, b.letters) <= 2:
+        share = max(share, U_INITIAL)  # de, la, Li: two letters tell little more than an initial
+    return share
+
+
+# --- Accounts: handles and e-mail local parts ---------------------------------------------------
 
 
 def handle_normalize(handle: str) -> str:
@@ -181,6 +128,12 @@ def email_local_part(email: str) -> str:
     return local
 
 
+def account_stem(account: str) -> str:
+    """An account name without separators and trailing digits ("galina.kozlova1991" → "galinakozlova")."""
+    stem = re.sub(r"[^a-z0-9]+", "", account.lower()).rstrip("0123456789")
+    return stem if len(stem) >= 6 else ""
+
+
 @dataclass
 class Identity:
     """What a customer record tells about the person behind it."""
@@ -192,74 +145,41 @@ class Identity:
     city: str = ""
 
 
+def _accounts(identity: Identity) -> set[str]:
+    return {handle for _network, handle in identity.handles} | identity.email_locals
+
+
+# --- Blocking ------------------------------------------------------------------------------------
+
+MAX_NAME_WORDS = 5  # a long display name ("Volta fans club Tel Aviv…") keys by its first words only
+
+
 def identity_keys(identity: Identity) -> set[str]:
-    """Return the blocking keys: only records that share one are ever compared."""
+    """Return the blocking keys: only records that share one are ever compared.
+
+    Each name word's skeleton is paired with the initial of another word of
+    the name (``p:``), in both orders, so a typo in one word, swapped given
+    and family names or an initial instead of a given name still meet; each
+    word's skeleton with the city's first letters (``c:``) catches a replaced
+    or missing given name; handles and e-mail local parts share one space
+    (``a:``), so a handle meets the same word as another's e-mail local part.
+    Only the first ``MAX_NAME_WORDS`` words of a name make keys.
+    """
     keys: set[str] = set()
+    city = city_normalize(identity.city).replace(" ", "")[:3]
     for name in identity.names:
-        for skeleton in skeletons(name):
-            words = skeleton.split()
-            if len(words) >= 2:
-                keys.add("n:" + "".join(sorted(w[0] for w in words)))
-            elif words and len(words[0]) >= 2:
-                keys.add("n1:" + words[0][:3])
-    keys.update(f"h:{handle}" for _network, handle in identity.handles)
-    keys.update(f"e:{local}" for local in identity.email_locals)
+        words = name_words(name)[:MAX_NAME_WORDS]
+        for i, word in enumerate(words):
+            if word.letters == 1:
+                continue
+            for skeleton in word.skeletons:
+                for j, other in enumerate(words):
+                    if j != i:
+                        keys.update(f"p:{skeleton}+{initial}" for initial in other.initials)
+                if city:
+                    keys.add(f"c:{skeleton}@{city}")
+    keys.update(f"a:{account}" for account in _accounts(identity))
     return keys
-
-
-# How much each kind of evidence alone says; combined as independent evidence.
-WEIGHT_FULL_NAME = 0.85
-WEIGHT_SINGLE_NAME = 0.45
-WEIGHT_HANDLE = 0.75
-WEIGHT_EMAIL_LOCAL = 0.8
-WEIGHT_CITY = 0.2
-NAME_THRESHOLD = 0.85
-SUGGEST_THRESHOLD = 0.6
-
-
-@dataclass(frozen=True)
-class PairScore:
-    score: float
-    reasons: list[dict[str, str]]
-
-
-def pair_score(left: Identity, right: Identity) -> PairScore:
-    """Score a pair 0..1 and list the reasons, strongest first."""
-    evidence: list[tuple[float, dict[str, str]]] = []
-    best: NameMatch | None = None
-    for a in left.names:
-        for b in right.names:
-            match = name_similarity(a, b)
-            if best is None or match.similarity > best.similarity:
-                best = match
-    if best is not None and best.similarity >= NAME_THRESHOLD:
-        full = len(_words(best.left)) >= 2 and len(_words(best.right)) >= 2
-        weight = (WEIGHT_FULL_NAME if full else WEIGHT_SINGLE_NAME) * best.similarity
-        code, label = (
-            ("name_across_scripts", "similar name across scripts")
-            if best.across_scripts
-            else ("name", "similar name")
-        )
-        text = f"{label}: {best.left} ~ {best.right} ({round(best.similarity * 100)}%)"
-        evidence.append((weight, {"code": code, "text": text}))
-    left_handles = {h: n for n, h in left.handles}
-    for network, handle in sorted(right.handles):
-        other = left_handles.get(handle)
-        if other is not None and other != network:
-            text = f"same handle {handle} on {' and '.join(sorted((other, network)))}"
-            evidence.append((WEIGHT_HANDLE, {"code": "handle", "text": text}))
-            break
-    shared_locals = sorted(left.email_locals & right.email_locals)
-    if shared_locals:
-        text = f"same email local part {shared_locals[0]}"
-        evidence.append((WEIGHT_EMAIL_LOCAL, {"code": "email_local_part", "text": text}))
-    if left.city and left.city.strip().lower() == right.city.strip().lower():
-        evidence.append((WEIGHT_CITY, {"code": "city", "text": f"same city {left.city}"}))
-    remaining = 1.0
-    for weight, _reason in evidence:
-        remaining *= 1 - weight
-    evidence.sort(key=lambda e: -e[0])
-    return PairScore(score=round(1 - remaining, 4), reasons=[reason for _w, reason in evidence])
 
 
 def candidate_pairs(identities: Iterable[Identity], *, max_block: int = 2000) -> set[tuple[int, int]]:
@@ -281,3 +201,228 @@ def candidate_pairs(identities: Iterable[Identity], *, max_block: int = 2000) ->
             for b in ordered[i + 1 :]:
                 pairs.add((a, b))
     return pairs
+
+
+def frequencies_of(identities: Iterable[Identity]) -> Frequencies:
+    """Count the frequency keys of these records (all the customers, when scoring without a database)."""
+    counts: dict[str, int] = {}
+    total = 0
+    for identity in identities:
+        total += 1
+        for key in frequency_keys(identity):
+            counts[key] = counts.get(key, 0) + 1
+    return Frequencies(customers=total, counts=counts)
+
+
+# --- Scoring ---------------------------------------------------------------------------------------
+
+# Each piece of evidence multiplies the odds that two records are one person by m / u: how often it
+# holds between two records of one person (m) over how often between two people (u). The odds start
+# from EXPECTED_DUPLICATES / customers: any one other record is rarely the same person.
+EXPECTED_DUPLICATES = 0.1  # other records of the same person a record has, before any evidence
+M_WORD = 0.9  # a name word still agrees (typos within WORD_AGREES) between one person's records
+M_WORD_DIFFERS = 0.1  # a name word was replaced, a nickname used, or mistyped past recognition
+NEAR_MISS_SPREAD = 3  # people within a near miss (Calvin / Carly) of a name, for each who bears it
+COUNTED_WORDS = 2  # a given name and a family name: further agreeing words (de, la) add nothing
+M_INITIAL, U_INITIAL = 0.9, 0.05  # an initial ("O.") agrees with a word; 1 in 20 by chance
+M_CITY = 0.9
+M_CITY_DIFFERS = 0.1  # one person's records name two cities (a move, a mistake)
+# Accounts are chosen to be told apart: two people rarely share a handle or an e-mail local part,
+# unless it is spelt from their name, which namesakes spell alike too.
+M_ACCOUNT = 0.6
+U_HANDLE = 1e-7
+U_EMAIL_LOCAL = 1e-6
+U_ACCOUNT_ALIKE = 1e-5  # dana_rides / dana.rides91
+U_ACCOUNT_FROM_NAME = 0.01  # pavel_romanov on two networks: namesakes may both have picked it
+SUGGEST_THRESHOLD = 0.6  # the chance of one person at which an agent is asked
+
+
+@dataclass(frozen=True)
+class PairScore:
+    score: float
+    reasons: list[dict[str, str]]
+
+
+Evidence = tuple[float, dict[str, str]]  # likelihood ratio, reason shown to agents
+
+
+@dataclass(frozen=True)
+class NameComparison:
+    """What two names say, word by word, and how much it weighs."""
+
+    left: str
+    right: str
+    ratio: float  # the likelihood ratio: agreeing words weigh by their rarity, differing ones against
+    namesakes: float  # customers expected to bear the agreeing words by chance
+    agreeing: tuple[tuple[NameWord, NameWord, float], ...]  # with their similarity
+    initials: int  # initials that agree with a word ("O." and Ohana)
+    differing: int  # aligned words that differ
+
+    @property
+    def similarity(self) -> float:
+        """The mean similarity of the agreeing words (0 when none agrees)."""
+        return sum(s for _a, _b, s in self.agreeing) / len(self.agreeing) if self.agreeing else 0.0
+
+    @property
+    def across_scripts(self) -> bool:
+        return script_of(self.left) != script_of(self.right)
+
+
+def _weigh(
+    names: tuple[str, str], words: tuple[tuple[NameWord, ...], tuple[NameWord, ...]], frequencies: Frequencies
+) -> NameComparison:
+    ratio, namesakes, initials, differing = 1.0, float(frequencies.customers), 0, 0
+    agreeing, shares = [], []
+    for a, b, similarity in align_words(*words):
+        if similarity == INITIAL:
+            ratio *= M_INITIAL / U_INITIAL
+            namesakes *= U_INITIAL
+            initials += 1
+        elif similarity >= WORD_AGREES:
+            agreeing.append((a, b, similarity))
+            # A near miss (Calvin / Carly, a typo) is also met among more people than an exact match.
+            near = 1.0 if similarity >= WORD_SAME else NEAR_MISS_SPREAD
+            shares.append(min(1.0, _word_share(a, b, frequencies) * near))
+        else:
+            ratio *= M_WORD_DIFFERS
+            differing += 1
+    for share in sorted(shares)[:COUNTED_WORDS]:
+        ratio *= M_WORD / share
+        namesakes *= share
+    return NameComparison(*names, ratio, namesakes, tuple(agreeing), initials, differing)
+
+
+def name_compare(left: str, right: str, frequencies: Frequencies) -> NameComparison | None:
+    """Compare two names word by word, in any order and script (None when either has no word).
+
+    A name with more words is also read with two neighbouring words joined,
+    in case a space slipped in ("tiana gr een").
+    """
+    left_words, right_words = name_words(left), name_words(right)
+    if not left_words or not right_words:
+        return None
+    options = [(left_words, right_words)]
+    if len(left_words) > len(right_words):
+        options += [(joined, right_words) for joined in joined_variants(left)]
+    elif len(right_words) > len(left_words):
+        options += [(left_words, joined) for joined in joined_variants(right)]
+    return max((_weigh((left, right), words, frequencies) for words in options), key=lambda c: c.ratio)
+
+
+def _name_evidence(names: NameComparison) -> Evidence:
+    """The reason for a name comparison: it agrees, agrees in part, or differs."""
+    left, right = names.left, names.right
+    if not names.agreeing and not names.initials:
+        return names.ratio, {"code": "name_differs", "text": f"names differ: {left} / {right}"}
+    if names.differing:
+        words = [a.shown if a.shown == b.shown else f"{a.shown} ~ {b.shown}" for a, b, _s in names.agreeing]
+        words += ["an initial"] * bool(names.initials)
+        text = f"part of the name agrees: {' and '.join(words)} ({left} / {right})"
+        return names.ratio, {"code": "name_part", "text": text}
+    details = [f"{round(100 * names.similarity)}%"] if names.agreeing else []
+    details += ["initials agree"] * bool(names.initials)
+    if names.namesakes < 0.1:
+        details.append("a rare name here")
+    elif names.namesakes >= 1:
+        details.append("a common name here")
+    code, label = (
+        ("name_across_scripts", "similar name across scripts")
+        if names.across_scripts
+        else ("name", "similar name")
+    )
+    return names.ratio, {"code": code, "text": f"{label}: {left} ~ {right} ({'; '.join(details)})"}
+
+
+def _spelt_from(account: str, pieces: set[str]) -> bool:
+    """Whether an account is cut from name words and initials, one whole word at least (vromanov).
+
+    Digits make an account its holder's own (mmizrahi1992): namesakes do not spell those alike.
+    """
+    if any(ch.isdigit() for ch in account):
+        return False
+    initials = {p[0] for p in pieces}
+    for stem in {re.sub(r"[^a-z]+", "", account), fold(re.sub(r"[^a-z]+", "", account))}:
+        reached: dict[int, bool] = {0: False}  # position → reached through a whole word
+        for end in range(1, len(stem) + 1):
+            for start in [s for s in reached if s < end]:
+                piece = stem[start:end]
+                if len(piece) > 1 and piece in pieces:
+                    reached[end] = True
+                elif len(piece) == 1 and piece in initials:
+                    reached[end] = reached.get(end, False) or reached[start]
+        if reached.get(len(stem)):
+            return True
+    return False
+
+
+def _account_evidence(left: Identity, right: Identity) -> Evidence | None:
+    """The strongest account link: one handle on two networks, one e-mail local part, or alike ones.
+
+    An account spelt from the name (pavel_romanov) weighs little: namesakes spell it alike.
+    """
+    pieces = {piece for identity in (left, right) for name in identity.names for piece in latin_pieces(name)}
+    left_handles = {h: n for n, h in left.handles}
+    for network, handle in sorted(right.handles):
+        other = left_handles.get(handle)
+        if other is not None and other != network:
+            u = U_ACCOUNT_FROM_NAME if _spelt_from(handle, pieces) else U_HANDLE
+            text = f"same handle {handle} on {' and '.join(sorted((other, network)))}"
+            return M_ACCOUNT / u, {"code": "handle", "text": text}
+    shared = sorted((_accounts(left) & _accounts(right)) - {h for _n, h in left.handles & right.handles})
+    if shared:
+        local = shared[0]
+        u = U_ACCOUNT_FROM_NAME if _spelt_from(local, pieces) else U_EMAIL_LOCAL
+        if local in left.email_locals and local in right.email_locals:
+            text = f"same email local part {local}"
+        else:
+            text = f"handle {local} is the other record's email local part"
+        return M_ACCOUNT / u, {"code": "email_local_part", "text": text}
+    left_stems = {fold(stem): a for a in _accounts(left) if (stem := account_stem(a))}
+    for account in sorted(_accounts(right)):
+        other = left_stems.get(fold(account_stem(account)) or "-")
+        if other is not None and not (_spelt_from(account, pieces) or _spelt_from(other, pieces)):
+            text = f"alike handles: {other} ~ {account}"
+            return M_ACCOUNT / U_ACCOUNT_ALIKE, {"code": "handle_alike", "text": text}
+    return None
+
+
+def _cities_agree(a: str, b: str) -> bool:
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    return a == b or (min(len(a), len(b)) >= 4 and OSA.distance(a, b) <= 1) or fuzz.ratio(a, b) >= 85
+
+
+def _city_evidence(left: Identity, right: Identity, frequencies: Frequencies) -> Evidence | None:
+    a, b = city_normalize(left.city), city_normalize(right.city)
+    if not a or not b:
+        return None
+    scripts = {script_of(left.city), script_of(right.city)}
+    if "hebrew" in scripts and len(scripts) > 1:
+        return None  # Hebrew place names transliterate too loosely to call two cities different
+    if _cities_agree(a, b):
+        held = {c: (c == a) + (c == b) for c in (a, b)}
+        share = max(frequencies.share(f"fc:{c}", TYPICAL_CITY_SHARE, held=held[c]) for c in (a, b))
+        text = f"same city {left.city}" if a == b else f"similar city: {left.city} ~ {right.city}"
+        return M_CITY / share, {"code": "city", "text": text}
+    return M_CITY_DIFFERS, {"code": "city_differs", "text": f"different city: {left.city} / {right.city}"}
+
+
+def pair_score(left: Identity, right: Identity, frequencies: Frequencies) -> PairScore:
+    """The chance (0..1) that two records are one person, and the reasons, strongest first.
+
+    A name alone passes only when it is rare enough among the customers that a
+    namesake is unlikely; a common name needs a second piece of evidence (a
+    city, a handle, an e-mail local part), and a different city counts against.
+    Reasons that count against (``city_differs``, ``name_differs``) come last.
+    """
+    evidence: list[Evidence] = []
+    names = [c for a in left.names for b in right.names if (c := name_compare(a, b, frequencies))]
+    if names:
+        evidence.append(_name_evidence(max(names, key=lambda c: c.ratio)))
+    for found in (_account_evidence(left, right), _city_evidence(left, right, frequencies)):
+        if found is not None:
+            evidence.append(found)
+    odds = EXPECTED_DUPLICATES / max(frequencies.customers, 1)
+    for ratio, _reason in evidence:
+        odds *= ratio
+    evidence.sort(key=lambda e: -e[0])
+    return PairScore(score=round(odds / (1 + odds), 4), reasons=[reason for _r, reason in evidence])

@@ -3,7 +3,10 @@
 Each active customer keeps its blocking keys in ``CustomerMatchKey`` (written
 whenever its name, profiles or e-mails change), so suggesting for one
 customer reads only the customers that share a key with it, and a run over
-everyone goes in batches without ever comparing all pairs.
+everyone goes in batches without ever comparing all pairs. The same table
+holds each customer's frequency keys (its name words and city): counting
+them tells the scoring how common a name is among the customers, so a
+common name alone is never enough.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from lara.core.models import Job, JobStatus
 
 from .identity import (
     SUGGEST_THRESHOLD,
+    Frequencies,
     Identity,
     email_local_part,
+    frequency_keys,
     handle_normalize,
     identity_keys,
+    is_frequency_key,
     pair_score,
 )
 from .merging import MergeError, audit_record
@@ -32,6 +38,7 @@ from .models import AuditAction, Customer, CustomerMatchKey, LinkSuggestion, Sug
 
 # A key shared by more customers than this says too little to compare them all.
 MAX_BLOCK = 500
+KEY_LENGTH = 120  # CustomerMatchKey.key's max_length
 
 
 def identities_load(customer_ids: Iterable[int]) -> dict[int, Identity]:
@@ -59,34 +66,74 @@ def identities_load(customer_ids: Iterable[int]) -> dict[int, Identity]:
 
 
 def match_keys_refresh(*, customer_ids: Iterable[int]) -> None:
-    """Rewrite the blocking keys of these customers (a merged one keeps none)."""
+    """Rewrite the blocking and frequency keys of these customers (a merged one keeps none).
+
+    Only the keys that changed are written: the periodic run refreshes
+    everyone, and most customers have not changed since the last one.
+    """
     ids = list(customer_ids)
     identities = identities_load(ids)
+    wanted = {
+        (pk, key[:KEY_LENGTH])
+        for pk, identity in identities.items()
+        for key in identity_keys(identity) | frequency_keys(identity)
+    }
     with transaction.atomic():
-        CustomerMatchKey.objects.filter(customer_id__in=ids).delete()
+        held = {
+            (pk, key): row
+            for row, pk, key in CustomerMatchKey.objects.filter(customer_id__in=ids).values_list(
+                "pk", "customer_id", "key"
+            )
+        }
+        stale = sorted(row for pair, row in held.items() if pair not in wanted)
+        for start in range(0, len(stale), 500):
+            CustomerMatchKey.objects.filter(pk__in=stale[start : start + 500]).delete()
         CustomerMatchKey.objects.bulk_create(
-            CustomerMatchKey(customer_id=pk, key=key[:120])
-            for pk, identity in identities.items()
-            for key in sorted(identity_keys(identity))
+            CustomerMatchKey(customer_id=pk, key=key) for pk, key in sorted(wanted - held.keys())
         )
 
 
+def frequencies_load(identities: Iterable[Identity]) -> Frequencies:
+    """How many active customers hold each frequency key of these records, out of how many."""
+    wanted = {key[:KEY_LENGTH]: key for identity in identities for key in frequency_keys(identity)}
+    counts: dict[str, int] = {}
+    stored = sorted(wanted)
+    for start in range(0, len(stored), 500):
+        rows = (
+            CustomerMatchKey.objects.filter(key__in=stored[start : start + 500])
+            .values("key")
+            .annotate(n=Count("pk"))
+            .values_list("key", "n")
+        )
+        counts.update({wanted[key]: n for key, n in rows})
+    customers = Customer.objects.filter(merged_into__isnull=True).count()
+    return Frequencies(customers=customers, counts=counts)
+
+
 def _candidates(customer_ids: list[int]) -> dict[int, set[int]]:
-    """Map each customer to the others sharing a key with it, skipping too-common keys."""
-    rows = list(
-        CustomerMatchKey.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "key")
-    )
-    keys = {key for _pk, key in rows}
-    crowded = set(
-        CustomerMatchKey.objects.filter(key__in=keys)
-        .values("key")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=MAX_BLOCK)
-        .values_list("key", flat=True)
-    )
+    """Map each customer to the others sharing a blocking key with it, skipping too-common keys."""
+    rows = [
+        (pk, key)
+        for pk, key in CustomerMatchKey.objects.filter(customer_id__in=customer_ids).values_list(
+            "customer_id", "key"
+        )
+        if not is_frequency_key(key)
+    ]
+    keys = sorted({key for _pk, key in rows})
     members: dict[str, set[int]] = {}
-    for pk, key in CustomerMatchKey.objects.filter(key__in=keys - crowded).values_list("customer_id", "key"):
-        members.setdefault(key, set()).add(pk)
+    # A few hundred keys a query: a batch of customers holds thousands.
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        crowded = set(
+            CustomerMatchKey.objects.filter(key__in=chunk)
+            .values("key")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=MAX_BLOCK)
+            .values_list("key", flat=True)
+        )
+        wanted = [key for key in chunk if key not in crowded]
+        for pk, key in CustomerMatchKey.objects.filter(key__in=wanted).values_list("customer_id", "key"):
+            members.setdefault(key, set()).add(pk)
     found: dict[int, set[int]] = {pk: set() for pk in customer_ids}
     for pk, key in rows:
         found[pk] |= members.get(key, set()) - {pk}
@@ -116,12 +163,13 @@ def _suggest_pairs(pairs: set[tuple[int, int]], report: SuggestReport) -> None:
     identities = identities_load({pk for pair in pairs for pk in pair})
     ordered = sorted(p for p in pairs if p[0] in identities and p[1] in identities)
     decided = _pairs_decided(ordered)
+    frequencies = frequencies_load(identities.values())
     for a, b in ordered:
         report.compared += 1
         existing = decided.get((a, b))
         if existing is not None and existing.status != SuggestionStatus.OPEN:
             continue  # decided once: a rejected pair is never suggested again
-        scored = pair_score(identities[a], identities[b])
+        scored = pair_score(identities[a], identities[b], frequencies)
         if scored.score < SUGGEST_THRESHOLD:
             if existing is not None:
                 existing.delete()
