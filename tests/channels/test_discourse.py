@@ -162,6 +162,20 @@ def test_a_monitoring_query_searches_the_forum_and_drops_excluded_words(
     assert list(found.queries.all()) == [query]
 
 
+@pytest.mark.parametrize(("query", "stored"), [("Cargo NEAR/2 Haifa", []), ("Cargo NEAR/6 Haifa", ["19877"])])
+def test_a_near_query_keeps_only_the_hits_within_the_distance(
+    forum: Channel, forum_url: str, query: str, stored: list[str]
+) -> None:
+    """The forum searches NEAR/n as plain AND; the words' distance is checked here on every hit."""
+    forum.config = {"base_url": forum_url, "follow_all_posts": False}
+    forum.save()
+    MonitoringQuery.objects.create(name="Cargo in Haifa", query=query).channels.add(forum)
+
+    channel_poll(forum.pk)
+
+    assert list(Message.objects.values_list("external_id", flat=True)) == stored
+
+
 def test_a_forum_rate_limit_sets_the_next_poll(forum: Channel) -> None:
     _Forum.refusal = (429, _fixture("rate_limit.json"))
     before = timezone.now()

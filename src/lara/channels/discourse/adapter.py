@@ -25,7 +25,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from lara.channels.base import Author, ChannelError, InboundMessage, OutboundReply, PollResult, SendResult
-from lara.channels.query_syntax import clauses, matches
+from lara.channels.query_syntax import clauses, matches, network_exact
 
 from .cooked import cooked_text
 
@@ -243,12 +243,14 @@ class DiscourseAdapter:
     def _search(self, forum: _Forum, query: str, last: int) -> tuple[list[dict[str, Any]], int]:
         """Full posts newer than ``last`` that a forum search finds for ``query``, and the new cursor.
 
-        Hits are kept when the local matcher agrees, or when the query
-        excludes nothing (the forum's stemming finds forms a prefix match
-        would miss).
+        Hits are kept when the local matcher agrees, or when the forum's
+        search said all the query says — it excludes nothing and has no
+        NEAR/n, which went out as plain AND — (the forum's stemming finds
+        forms a prefix match would miss).
         """
         try:
             parts = clauses(query)
+            trusted = network_exact(query) and not any(excluded for _, excluded in parts)
         except ValueError as exc:
             raise ChannelError(f"a monitoring query cannot run on Discourse: {exc}", permanent=True) from exc
         hits: dict[int, dict[str, Any]] = {}
@@ -264,7 +266,7 @@ class DiscourseAdapter:
             post = forum.call("GET", f"/posts/{post_id}.json")
             post = {**post, "topic_title": post.get("topic_title") or extra["topic_title"]}
             text = f"{post.get('topic_title') or ''}\n{cooked_text(str(post.get('cooked') or ''))}"
-            if matches(query, text) or not any(excluded for _, excluded in parts):
+            if trusted or matches(query, text):
                 posts.append(post)
         return posts, max([last, *hits])
 
