@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "lara.mentions",
     "lara.analysis",
     "lara.cases",
+    "lara.engage",
     "lara.web",
 ]
 
@@ -235,6 +236,7 @@ LARA_LIVE_STREAM_SECONDS = float(env("LARA_LIVE_STREAM_SECONDS", "60"))
 # Relate: "connect your accounts" links, raw payload retention, webhook targets, imports.
 LARA_PUBLIC_URL = env("LARA_PUBLIC_URL", "").rstrip("/")  # links sent to customers; else the agent's host
 LARA_CONSENT_LINK_HOURS = float(env("LARA_CONSENT_LINK_HOURS", "72"))
+LARA_SURVEY_LINK_HOURS = float(env("LARA_SURVEY_LINK_HOURS", "168"))
 LARA_RAW_RETENTION_DAYS = int(env("LARA_RAW_RETENTION_DAYS", "90"))  # 0 = keep raw payloads forever
 LARA_WEBHOOK_ALLOW_PRIVATE = env_bool("LARA_WEBHOOK_ALLOW_PRIVATE")  # loopback/private webhook URLs
 LARA_IMPORT_INLINE_ROWS = int(env("LARA_IMPORT_INLINE_ROWS", "1000"))  # larger CSVs run as a job

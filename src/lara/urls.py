@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", healthz),
     path("hooks/<slug:slug>", channel_webhook, name="channel-webhook"),
+    path("", include("lara.engage.urls")),  # the public survey page (no login)
     path("", include("lara.web.urls")),
 ]

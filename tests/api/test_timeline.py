@@ -10,6 +10,7 @@ from django.test import Client
 from lara.cases.models import Case, CaseMessage, CaseNote, Task
 from lara.core.services import api_token_create
 from lara.customers.models import Customer, SocialProfile
+from lara.engage.models import Idea, IdeaVote, Offer, OfferSent, Survey, SurveyAnswer
 from lara.mentions.models import Message
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -140,3 +141,87 @@ def test_an_agent_does_not_see_messages_of_another_teams_case(org: dict[str, Any
     assert ("message", h["msgs"][0].pk) not in [(i["kind"], i["id"]) for i in alice["items"]]
     assert ("case", sales_case.pk) not in [(i["kind"], i["id"]) for i in alice["items"]]
     assert len(alice["items"]) == 8 and len(lena["items"]) == 10
+
+
+def _engagement(org: dict[str, Any], h: dict[str, Any]) -> dict[str, Any]:
+    """Dana answers a survey about C-1 (09:08), votes from post 0 (09:08), is sent an offer (09:09)."""
+    survey = Survey.objects.create(name="CSAT", question="How did we do?", scale="csat")
+    answer = SurveyAnswer.objects.create(
+        survey=survey,
+        customer=h["dana"],
+        case_ref=h["case"].pk,
+        score=4,
+        comment="fast",
+        answered_at=T0 + timedelta(minutes=8),
+    )
+    idea = Idea.objects.create(title="Child seat")
+    vote = IdeaVote.objects.create(
+        idea=idea, customer=h["dana"], message=h["msgs"][0], created_at=T0 + timedelta(minutes=8)
+    )
+    offer = Offer.objects.create(name="Service check")
+    sent = OfferSent.objects.create(offer=offer, customer=h["dana"], sent_at=T0 + timedelta(minutes=9))
+    return {"answer": answer, "vote": vote, "sent": sent, "idea": idea, "offer": offer}
+
+
+def test_surveys_votes_and_offers_join_the_timeline_in_keyset_order(org: dict[str, Any]) -> None:
+    h = _history(org)
+    e = _engagement(org, h)
+    client = _client(org["lena"])
+    url = f"/api/customers/{h['dana'].pk}/timeline"
+
+    seen: list[tuple[str, int]] = []
+    cursor = None
+    while True:
+        body = client.get(url, {"limit": 2, **({"before": cursor} if cursor else {})}).json()
+        seen += [(item["kind"], item["id"]) for item in body["items"]]
+        cursor = body["next"]
+        if cursor is None:
+            break
+    engaged = client.get(url, {"kind": "survey,idea,offer"}).json()
+    on_x = client.get(url, {"channel": "x", "kind": "survey,idea,offer"}).json()
+
+    assert seen[:5] == [
+        ("offer", e["sent"].pk),
+        ("survey", e["answer"].pk),  # 09:08: "survey" sorts after "idea" in newest-first order
+        ("idea", e["vote"].pk),
+        ("task", h["task"].pk),
+        ("note", h["note"].pk),
+    ]
+    assert len(seen) == 12 == len(set(seen))
+    assert [(i["kind"], i["channel"], i["data"]) for i in engaged["items"]] == [
+        (
+            "offer",
+            None,
+            {"offer": e["offer"].pk, "name": "Service check", "status": "sent", "responded_at": None},
+        ),
+        (
+            "survey",
+            "x",
+            {"survey": "CSAT", "scale": "csat", "score": 4, "comment": "fast", "case": "C-1"},
+        ),
+        (
+            "idea",
+            "x",
+            {"idea": e["idea"].pk, "title": "Child seat", "status": "new", "message": h["msgs"][0].pk},
+        ),
+    ]
+    assert [i["kind"] for i in on_x["items"]] == ["survey", "idea"]  # an offer belongs to no channel
+    assert [i["kind"] for i in client.get(url, {"kind": "offer"}).json()["items"]] == ["offer"]
+
+
+def test_an_agent_sees_survey_answers_only_about_cases_they_see(org: dict[str, Any]) -> None:
+    h = _history(org)
+    e = _engagement(org, h)
+    sales_case = Case.objects.create(
+        reference="C-2", customer=h["dana"], channel=org["x"], team=org["sales"], created_at=T0
+    )
+    hidden = SurveyAnswer.objects.create(
+        survey=e["answer"].survey, customer=h["dana"], case_ref=sales_case.pk, score=1, answered_at=T0
+    )
+    url = f"/api/customers/{h['dana'].pk}/timeline"
+
+    alice = _client(org["alice"]).get(url, {"kind": "survey"}).json()
+    lena = _client(org["lena"]).get(url, {"kind": "survey"}).json()
+
+    assert [i["id"] for i in alice["items"]] == [e["answer"].pk]
+    assert [i["id"] for i in lena["items"]] == [e["answer"].pk, hidden.pk]

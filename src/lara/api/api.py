@@ -334,3 +334,7 @@ api.add_router("/", customer_io.router)  # before relate: /customers/export.csv 
 api.add_router("/", relate.router)
 api.add_router("/", timeline.router)
 api.add_router("/", segments.router)
+
+from lara.api import engage  # noqa: E402
+
+api.add_router("/", engage.router)

@@ -1,11 +1,11 @@
 """Serve a customer's whole history, newest first, one keyset page at a time.
 
 A customer may have tens of thousands of interactions, so the timeline never
-counts and never offsets: each source (messages, cases, tasks, notes) is read
-with a keyset condition on ``(created_at, id)`` and ``LIMIT n + 1`` along an
-index, the sources are merged in Python (at most ``4 × (n + 1)`` rows), and
-the cursor is the last row's ``(timestamp, kind, id)``. Deep pages cost the
-same as the first one.
+counts and never offsets: each source (messages, cases, tasks, notes, survey
+answers, idea votes, offers) is read with a keyset condition on its
+``(timestamp, id)`` and ``LIMIT n + 1`` along an index, the sources are merged
+in Python (at most ``7 × (n + 1)`` rows), and the cursor is the last row's
+``(timestamp, kind, id)``. Deep pages cost the same as the first one.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from lara.cases.selectors import case_visible_to
 from lara.channels.models import Channel
 from lara.core.selectors import user_sees_all_teams
 from lara.customers.models import Customer, SocialProfile
+from lara.engage.models import IdeaVote, OfferSent, SurveyAnswer
 from lara.mentions.models import Message
 
 router = Router(tags=["customers"])
 
-KINDS = ("message", "case", "task", "note")
+KINDS = ("message", "case", "task", "note", "survey", "idea", "offer")
 MAX_LIMIT = 200
 
 
@@ -89,9 +90,9 @@ class Entry:
         return (self.at, self.kind, self.id)
 
 
-def _newest(qs: QuerySet[Any], limit: int, *fields: str) -> list[dict[str, Any]]:
-    """The newest ``limit`` rows as plain dicts: no model instances, no JSON columns decoded."""
-    return list(qs.order_by("-created_at", "-pk").values("pk", "created_at", *fields)[:limit])
+def _newest(qs: QuerySet[Any], limit: int, *fields: str, at: str = "created_at") -> list[dict[str, Any]]:
+    """The newest ``limit`` rows by ``at`` as plain dicts: no model instances, no JSON columns decoded."""
+    return list(qs.order_by(f"-{at}", "-pk").values("pk", at, *fields)[:limit])
 
 
 def customer_timeline_page(
@@ -191,12 +192,92 @@ def customer_timeline_page(
         for n in _newest(notes.filter(_before("note", before)), take, *fields):
             data = {"text": n["text"], "author": n["author__username"], "case": n["case__reference"]}
             entries.append(Entry(n["created_at"], "note", n["pk"], n["case__channel__slug"], data))
+    entries += _engagement(
+        customer=customer,
+        cases=cases,
+        before=before,
+        take=take,
+        channel_id=channel_id,
+        kinds=kinds,
+        sees_all=sees_all,
+    )
 
     page = heapq.nlargest(take, entries, key=Entry.sort_key)
     more = len(page) > limit
     page = page[:limit]
     last = page[-1] if page else None
     return page, (Cursor(last.at, last.kind, last.id) if more and last else None)
+
+
+def _engagement(
+    *,
+    customer: Customer,
+    cases: QuerySet[Case],
+    before: Cursor | None,
+    take: int,
+    channel_id: int | None,
+    kinds: tuple[str, ...],
+    sees_all: bool,
+) -> list[Entry]:
+    """The customer's survey answers, idea votes and offers, newest first (``take`` of each).
+
+    An answer about a case shows where the case shows (its channel, its
+    team); votes show under the channel of the message they came from;
+    offers belong to no channel, so a channel filter leaves them out.
+    """
+    entries: list[Entry] = []
+    fields: tuple[str, ...]
+    if "survey" in kinds:
+        answers = SurveyAnswer.objects.filter(customer=customer)
+        if channel_id is not None:
+            answers = answers.filter(case_ref__in=cases.values("pk"))
+        elif not sees_all:
+            answers = answers.filter(Q(case_ref__isnull=True) | Q(case_ref__in=cases.values("pk")))
+        fields = ("survey__name", "survey__scale", "score", "comment", "case_ref")
+        rows = _newest(
+            answers.filter(_before("survey", before, "answered_at")), take, *fields, at="answered_at"
+        )
+        about = {
+            pk: (reference, slug)
+            for pk, reference, slug in Case.objects.filter(
+                pk__in={r["case_ref"] for r in rows if r["case_ref"]}
+            ).values_list("pk", "reference", "channel__slug")
+        }
+        for r in rows:
+            data = {
+                "survey": r["survey__name"],
+                "scale": r["survey__scale"],
+                "score": r["score"],
+                "comment": r["comment"],
+                "case": about.get(r["case_ref"], (None, None))[0],
+            }
+            channel = about.get(r["case_ref"], (None, None))[1]
+            entries.append(Entry(r["answered_at"], "survey", r["pk"], channel, data))
+    if "idea" in kinds:
+        votes = IdeaVote.objects.filter(customer=customer)
+        if channel_id is not None:
+            votes = votes.filter(message__channel_id=channel_id)
+        fields = ("idea_id", "idea__title", "idea__status", "message_id", "message__channel__slug")
+        for v in _newest(votes.filter(_before("idea", before)), take, *fields):
+            data = {
+                "idea": v["idea_id"],
+                "title": v["idea__title"],
+                "status": v["idea__status"],
+                "message": v["message_id"],
+            }
+            entries.append(Entry(v["created_at"], "idea", v["pk"], v["message__channel__slug"], data))
+    if "offer" in kinds and channel_id is None:
+        offers = OfferSent.objects.filter(customer=customer)
+        fields = ("offer_id", "offer__name", "status", "responded_at")
+        for o in _newest(offers.filter(_before("offer", before, "sent_at")), take, *fields, at="sent_at"):
+            data = {
+                "offer": o["offer_id"],
+                "name": o["offer__name"],
+                "status": o["status"],
+                "responded_at": o["responded_at"],
+            }
+            entries.append(Entry(o["sent_at"], "offer", o["pk"], None, data))
+    return entries
 
 
 class TimelineFilters(Schema):
@@ -221,11 +302,12 @@ class TimelineOut(Schema):
 
 @router.get("/customers/{customer_id}/timeline", response=TimelineOut)
 def customers_timeline(request: HttpRequest, customer_id: int, filters: Query[TimelineFilters]) -> Any:
-    """The customer's messages, cases, tasks and notes, newest first, by keyset pages.
+    """The customer's messages, cases, tasks, notes, survey answers, idea votes and offers, newest first.
 
-    ``before`` is the ``next`` cursor of the previous page; ``kind`` takes one
-    or more of message, case, task, note (comma-separated); ``channel`` a
-    channel slug. An agent sees what the case pages would show them.
+    Keyset pages: ``before`` is the ``next`` cursor of the previous page;
+    ``kind`` takes one or more of message, case, task, note, survey, idea,
+    offer (comma-separated); ``channel`` a channel slug. An agent sees what
+    the case pages would show them.
     """
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:

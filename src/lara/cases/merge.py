@@ -4,7 +4,8 @@ The customers app holds the records, their profiles and the merge rows but
 may not import cases; a merge moves cases and tasks too, so the whole merge
 runs here, in one transaction: ``lara.customers.merging`` does the
 customers' half, this module moves the cases and tasks, writes their paper
-trail and the audit line.
+trail and the audit line; ``lara.engage.merging`` moves survey answers, idea
+votes and offers (and parks a duplicate vote or offer to restore it later).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from lara.customers.merging import (
 )
 from lara.customers.models import AuditAction, Customer, CustomerMerge, LinkSuggestion, SuggestionStatus
 from lara.customers.suggestions import match_keys_refresh
+from lara.engage.merging import engage_merge_move, engage_unmerge_blockers, engage_unmerge_restore
 
 from .models import Case, EventKind, Task
 from .outgoing import customer_event_forward, customer_merged_emit
@@ -65,8 +67,11 @@ def customer_merge(
                 data={"merge": merge.pk, "from_customer": other.pk, "to_customer": target.pk},
                 reason=reason,
             )
-        merge.moved = {**merge.moved, "cases": [c.pk for c in cases], "tasks": task_ids}
-        merge.save(update_fields=["moved"])
+        engaged, parked = engage_merge_move(target=target, other=other)
+        merge.moved = {**merge.moved, "cases": [c.pk for c in cases], "tasks": task_ids, **engaged}
+        if parked:  # a duplicate vote or offer, kept whole to be put back by the unmerge
+            merge.snapshot = {**merge.snapshot, "parked": parked}
+        merge.save(update_fields=["moved", "snapshot"])
         audit_record(
             action=AuditAction.MERGE,
             customer=target,
@@ -92,6 +97,7 @@ def unmerge_check(merge: CustomerMerge) -> list[str]:
     present = set(Task.objects.filter(pk__in=task_ids, customer=merge.target).values_list("pk", flat=True))
     if gone := [pk for pk in task_ids if pk not in present]:
         problems.append(f"task(s) {', '.join(map(str, gone))} no longer belong to customer {merge.target_id}")
+    problems += engage_unmerge_blockers(merge)
     # A case opened after the merge from a moved profile would be split from its messages' author.
     mixed = (
         Case.objects.filter(
@@ -125,6 +131,7 @@ def customer_unmerge(*, merge_id: int, actor: Any, reason: str = "") -> Customer
         cases = list(Case.objects.filter(pk__in=merge.moved.get("cases", [])).order_by("pk"))
         Case.objects.filter(pk__in=[c.pk for c in cases]).update(customer=merge.merged)
         Task.objects.filter(pk__in=merge.moved.get("tasks", [])).update(customer=merge.merged)
+        engage_unmerge_restore(merge)
         for case in cases:
             case_event_add(
                 case=case,

@@ -16,6 +16,7 @@ from lara.analysis.models import Analysis
 from lara.customers.merging import audit_record, customer_snapshot
 from lara.customers.models import AuditAction, Customer, SocialProfile
 from lara.customers.suggestions import match_keys_refresh
+from lara.engage.privacy import engage_erase, engage_export
 from lara.mentions.models import Message
 
 from .models import Case, Reply, Task
@@ -28,7 +29,7 @@ def _iso(value: Any) -> str | None:
 
 
 def customer_export(*, customer: Customer, actor: Any, reason: str = "") -> dict[str, Any]:
-    """Return the customer's record, profiles, messages, cases with events and tasks, as JSON."""
+    """Return the customer's record, profiles, messages, cases, tasks, surveys, votes and offers, as JSON."""
     profiles = list(SocialProfile.objects.filter(customer=customer).order_by("pk"))
     messages = (
         Message.objects.filter(author_profile__in=profiles)
@@ -42,7 +43,7 @@ def customer_export(*, customer: Customer, actor: Any, reason: str = "") -> dict
         .order_by("pk")
     )
     tasks = Task.objects.filter(customer=customer).order_by("pk")
-    data = {
+    data: dict[str, Any] = {
         "customer": {
             "id": customer.pk,
             **customer_snapshot(customer),
@@ -97,13 +98,14 @@ def customer_export(*, customer: Customer, actor: Any, reason: str = "") -> dict
             {"title": t.title, "status": t.status, "due_at": _iso(t.due_at), "created_at": _iso(t.created_at)}
             for t in tasks
         ],
+        **engage_export(customer=customer),
     }
     audit_record(action=AuditAction.EXPORT, customer=customer, actor=actor, reason=reason)
     return data
 
 
 def customer_erase(*, customer: Customer, actor: Any, reason: str = "") -> Customer:
-    """Anonymise the customer: name, contacts, handles and message text go; the rows stay."""
+    """Anonymise the customer: name, contacts, handles, message text and survey comments go; rows stay."""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         profiles = list(SocialProfile.objects.filter(customer=customer).order_by("pk"))
@@ -126,6 +128,7 @@ def customer_erase(*, customer: Customer, actor: Any, reason: str = "") -> Custo
             ),
             "cases": Case.objects.filter(customer=customer).update(subject=""),
             "replies": Reply.objects.filter(case__customer=customer).update(text=ERASED),
+            **engage_erase(customer=customer),
         }
         for profile in profiles:
             # The network's id identifies the person too; a new message makes a new profile.
