@@ -34,3 +34,18 @@ def test_an_empty_record_says_so(org: dict[str, Any]) -> None:
         "lara/_customer_engagement.html", customer_engagement_context(Customer.objects.create(name="Noa"))
     )
     assert "No survey answers, votes or offers yet." in html
+
+
+def test_statuses_show_in_the_agents_language(org: dict[str, Any]) -> None:
+    from django.utils import translation
+
+    dana = Customer.objects.create(name="Dana")
+    IdeaVote.objects.create(idea=Idea.objects.create(title="Child seat", status="planned"), customer=dana)
+    offer = Offer.objects.create(name="Service check")
+    OfferSent.objects.create(offer=offer, customer=dana, status="declined")
+
+    with translation.override("uk"):
+        html = render_to_string("lara/_customer_engagement.html", customer_engagement_context(dana))
+
+    assert '<span dir="auto">Child seat</span> · Запланована' in html
+    assert '<span dir="auto">Service check</span> · Відхилено' in html

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lara.customers.models import Customer, Segment
 
@@ -96,11 +97,11 @@ class SurveyAnswer(models.Model):
 
 
 class IdeaStatus(models.TextChoices):
-    NEW = "new", "New"
-    PLANNED = "planned", "Planned"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    DECLINED = "declined", "Declined"
+    NEW = "new", _("New")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined")
 
 
 class Idea(models.Model):
@@ -166,9 +167,9 @@ class Offer(models.Model):
 
 
 class OfferStatus(models.TextChoices):
-    SENT = "sent", "Sent"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class OfferSent(models.Model):
