@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from lara.cases.models import Case
 from lara.core.jobs import jobs_run_pending
 from lara.core.services import api_token_create
 
@@ -87,6 +90,42 @@ def test_an_agent_sees_only_their_teams_cases(org: dict[str, Any]) -> None:
     assert teams == ["Sales"]
     assert bob.get(f"/api/cases/{service_case}").status_code == 404
     assert lena.get(f"/api/cases/{service_case}").json()["messages"][0]["analysis"]["type"] == "complaint"
+
+
+def test_cases_list_items_say_what_the_case_detail_says(as_lena: Client, org: dict[str, Any]) -> None:
+    """The list reads plain column values; each item must equal the detail built from the model."""
+    _post(as_lena, [inbound(text="It is broken"), inbound(text="How much is the price?"), inbound()])
+    jobs_run_pending()
+    first, second, _third = Case.objects.order_by("pk")
+    Case.objects.filter(pk=first.pk).update(team=None, assignee=None, tags=["vip", "pr-watch"])
+    Case.objects.filter(pk=second.pk).update(assignee=org["bob"])
+
+    items = as_lena.get("/api/cases").json()["items"]
+
+    assert len(items) == 3
+    for item in items:
+        detail = as_lena.get(f"/api/cases/{item['reference']}").json()
+        detail.pop("messages")
+        assert item == detail
+    by_reference = {item["reference"]: item for item in items}
+    assert (by_reference[first.reference]["team"], by_reference[first.reference]["assignee"]) == (None, None)
+    assert by_reference[second.reference]["assignee"] == "bob"
+
+
+def test_cases_list_queries_do_not_grow_with_the_page(as_lena: Client) -> None:
+    _post(as_lena, [inbound(text="It is broken")])
+    jobs_run_pending()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert as_lena.get("/api/cases").status_code == 200
+        return len(captured)
+
+    one = queries()
+    _post(as_lena, [inbound(text="It is broken"), inbound(text="How much?"), inbound()])
+    jobs_run_pending()
+    assert as_lena.get("/api/cases").json()["count"] == 4
+    assert queries() == one
 
 
 def test_messages_and_customers_are_listed(as_lena: Client) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from lara.cases.models import Case, CaseEvent, EventKind
+from lara.cases.selectors import case_scope, case_visible_to
 from lara.core.jobs import jobs_run_pending
+from lara.core.models import Membership, Role
 from lara.customers.models import Customer, LinkSuggestion
 from lara.mentions.services import message_ingest_json
 from lara.web.selectors import saved_view_counts
 
-from ..factories import inbound
+from ..factories import agent, inbound
 
 
 def _login(user: Any) -> tuple[Client, str]:
@@ -56,13 +59,31 @@ def test_saved_views_count_what_the_user_may_see(org: dict[str, Any]) -> None:
     assert lena == {"mine": 0, "unassigned": 3, "breaching": 1, "sales-leads": 1, "pr-watch": 1}
 
 
-def test_saved_view_counts_take_one_aggregate_query(
+def test_saved_view_counts_take_two_aggregate_queries_and_share_the_teams_part(
     org: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
     _case()
+    colleague = agent("carol", team=org["service"])
 
-    with django_assert_max_num_queries(3):  # the role, the teams, one aggregate
+    with django_assert_max_num_queries(4):  # the role, the teams, the teams' aggregate, alice's own
         _counts(org["alice"])
+    with django_assert_max_num_queries(3):  # the teams' counts are alice's, reused
+        _counts(colleague)
+    with django_assert_max_num_queries(0):  # both parts fresh: nothing to ask
+        _counts(org["alice"])
+
+
+def test_saved_view_counts_add_cases_assigned_outside_the_users_teams(org: dict[str, Any]) -> None:
+    in_team, elsewhere, no_team = _case(), _case(), _case()
+    Case.objects.filter(pk=in_team.pk).update(assignee=None)
+    Case.objects.filter(pk=elsewhere.pk).update(team=org["sales"], assignee=org["alice"])
+    Case.objects.filter(pk=no_team.pk).update(team=None, tags=["pr-watch"], assignee=org["alice"])
+    _counts(org["bob"])  # the sales team's shared counts are cached first: alice must not get them
+
+    alice, bob = _counts(org["alice"]), _counts(org["bob"])
+
+    assert alice == {"mine": 2, "unassigned": 1, "breaching": 0, "sales-leads": 1, "pr-watch": 1}
+    assert bob == {"mine": 0, "unassigned": 0, "breaching": 0, "sales-leads": 1, "pr-watch": 0}
 
 
 def test_saved_view_links_filter_the_inbox(org: dict[str, Any]) -> None:
@@ -179,7 +200,15 @@ def _suggestion(org: dict[str, Any]) -> tuple[Customer, Customer, LinkSuggestion
     return (
         low,
         high,
-        LinkSuggestion.objects.create(customer_a=low, customer_b=high, score=0.9, reasons=["same name"]),
+        LinkSuggestion.objects.create(
+            customer_a=low,
+            customer_b=high,
+            score=0.9,
+            reasons=[
+                {"code": "name", "text": "similar names: Dana Levi ~ Dana Levi"},
+                {"code": "city_differs", "text": "<b>different</b> cities"},
+            ],
+        ),
     )
 
 
@@ -196,6 +225,8 @@ def test_an_agent_may_reject_a_suggestion_but_not_merge(org: dict[str, Any]) -> 
     )
 
     assert "Not the same person" in page and "Accept and merge" not in page
+    assert "similar names: Dana Levi ~ Dana Levi; &lt;b&gt;different&lt;/b&gt; cities" in page
+    assert '<h2 id="engagement-title">Surveys, ideas and offers</h2>' in page
     assert accept.status_code == 403
     assert reject.status_code == 302
     suggestion.refresh_from_db()
@@ -216,3 +247,34 @@ def test_a_lead_accepts_a_suggestion_and_the_customers_merge(org: dict[str, Any]
     assert high.merged_into_id == low.pk
     assert response["Location"] == f"/customers/{low.pk}/"
     assert client.get(f"/customers/{high.pk}/")["Location"] == f"/customers/{low.pk}/"
+
+
+def test_saved_view_counts_follow_a_change_of_teams_once_the_teams_part_expires(org: dict[str, Any]) -> None:
+    hers, sales = _case(), _case()
+    Case.objects.filter(pk=hers.pk).update(team=org["sales"], assignee=org["alice"])
+    Case.objects.filter(pk=sales.pk).update(team=org["sales"])
+    before = _counts(org["alice"])  # her sales case counts through her own part
+    Membership.objects.create(user=org["alice"], team=org["sales"], role=Role.AGENT)
+    cache.delete(f"lara:saved-view-counts:teams:{org['service'].pk}")  # its few seconds are over
+
+    after = _counts(org["alice"])
+
+    assert (before["sales-leads"], after["sales-leads"]) == (1, 2)  # not 3: her part is recounted
+    assert after == {view.slug: count for view, count in saved_view_counts(org["alice"], fresh=True)}
+
+
+def test_the_count_scope_is_what_the_user_may_see(org: dict[str, Any]) -> None:
+    """The saved-view counts split what a user sees in two (``case_scope``); both parts together are it."""
+    cases = [_case() for _ in range(4)]
+    Case.objects.filter(pk=cases[1].pk).update(team=org["sales"], assignee=org["alice"])
+    Case.objects.filter(pk=cases[2].pk).update(team=None, assignee=org["alice"])
+    Case.objects.filter(pk=cases[3].pk).update(team=None)
+
+    for name in ("alice", "bob", "lena", "oscar"):
+        scope = case_scope(org[name])
+        if scope.teams is None:
+            scoped = Case.objects.all()
+        else:
+            scoped = Case.objects.filter(scope.teams if scope.own is None else scope.teams | scope.own)
+        visible = case_visible_to(org[name])
+        assert set(scoped.values_list("pk", flat=True)) == set(visible.values_list("pk", flat=True)), name

@@ -260,13 +260,63 @@ class CaseDetailOut(CaseOut):
         )
 
 
+#: The columns one CaseOut needs, read as plain values: building five model
+#: instances per case and validating them through the resolvers cost more CPU
+#: than the query (about 0.15 ms per case), and a page holds up to 200.
+CASE_ROW_FIELDS = (
+    "reference",
+    "status",
+    "priority",
+    "team__name",
+    "assignee__username",
+    "channel__network",
+    "channel__slug",
+    "language",
+    "customer_id",
+    "subject",
+    "tags",
+    "created_at",
+    "updated_at",
+    "first_response_due_at",
+    "resolution_due_at",
+)
+
+
+def _case_out(row: dict[str, Any]) -> CaseOut:
+    """A CaseOut from one ``values(*CASE_ROW_FIELDS)`` row, as its resolvers would fill it.
+
+    Built without validation: every value comes straight from a column of the
+    matching type (``team_id`` is null exactly when ``team__name`` is).
+    """
+    return CaseOut.model_construct(
+        reference=row["reference"],
+        status=row["status"],
+        priority=row["priority"],
+        team=row["team__name"],
+        assignee=row["assignee__username"],
+        channel=str(row["channel__network"]),
+        channel_slug=str(row["channel__slug"]),
+        language=row["language"],
+        customer=int(row["customer_id"]),
+        subject=row["subject"],
+        tags=row["tags"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        first_response_due_at=row["first_response_due_at"],
+        resolution_due_at=row["resolution_due_at"],
+    )
+
+
 @api.get("/cases", response=CasePage, tags=["cases"])
 def cases_list(request: HttpRequest, filters: Query[CaseFilters], page: Query[Page]) -> Any:
-    return _page(
+    found = _page(
         case_list_for_user(user=request.user, **filters.dict()),
         page,
-        rows=case_list_for_user(user=request.user, ordered_scan=True, **filters.dict()),
+        rows=case_list_for_user(user=request.user, ordered_scan=True, **filters.dict()).values(
+            *CASE_ROW_FIELDS
+        ),
     )
+    return CasePage.model_construct(count=found["count"], items=[_case_out(r) for r in found["items"]])
 
 
 @api.get("/cases/{reference}", response=CaseDetailOut, tags=["cases"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -22,17 +24,54 @@ def case_visible_to(user: Any, *, ordered_scan: bool = False) -> QuerySet[Case]:
     of the team through the team index and sorts them all (64 ms with 100,000
     cases) instead of walking the ``updated_at`` index until the page is full
     (0.2 ms). Counts must not use it: they are fastest on the team index.
+
+    SQLite only: PostgreSQL weighs the LIMIT against the team filter's real
+    selectivity and walks the index by itself; hiding the filter from it (no
+    statistics for ``team_id + 0``) makes it guess too few matches and sort a
+    sequential scan instead (27 ms instead of 2 ms for the P1 cases of a team).
     """
     qs = Case.objects.select_related("team", "assignee", "channel", "customer")
     if not user.is_authenticated:
         return qs.none()
     if user_sees_all_teams(user):
         return qs
-    if ordered_scan:
+    if ordered_scan and connections[qs.db].vendor == "sqlite":
         return qs.alias(team_scan=F("team_id") + 0, assignee_scan=F("assignee_id") + 0).filter(
             Q(team_scan__in=user_team_ids(user)) | Q(assignee_scan=user.pk)
         )
     return qs.filter(Q(team_id__in=user_team_ids(user)) | Q(assignee=user))
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """What ``case_visible_to`` lets a user see, in two parts.
+
+    ``teams`` is the part everyone with the same ``key`` sees (every case for
+    leads and admins, else the cases of the user's teams): what is counted on
+    it can be shared between them. ``own`` adds the cases assigned to the user
+    outside those teams (None when there can be none).
+    """
+
+    key: str
+    teams: Q | None  # None: every case
+    own: Q | None
+
+
+def case_scope(user: Any) -> CaseScope:
+    """Split ``case_visible_to(user)`` (same rule) into its shared and its personal part."""
+    if not user.is_authenticated:
+        return CaseScope(key="nobody", teams=Q(pk__in=[]), own=None)
+    if user_sees_all_teams(user):
+        return CaseScope(key="all", teams=None, own=None)
+    team_ids = sorted(user_team_ids(user))
+    if not team_ids:
+        return CaseScope(key="teams:", teams=Q(pk__in=[]), own=Q(assignee=user))
+    # ~Q(team_id__in=…) also holds for cases without a team.
+    return CaseScope(
+        key="teams:" + ",".join(map(str, team_ids)),
+        teams=Q(team_id__in=team_ids),
+        own=Q(assignee=user) & ~Q(team_id__in=team_ids),
+    )
 
 
 def case_list_for_user(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lara.cases.models import OPEN_STATUSES, Case, CaseMessage, Task, TaskStatus
-from lara.cases.selectors import case_list_for_user, case_visible_to
+from lara.cases.selectors import CaseScope, case_list_for_user, case_scope, case_visible_to
 from lara.core.selectors import user_sees_all_teams
 from lara.customers.models import Customer
 from lara.mentions.models import Message
@@ -68,13 +68,16 @@ class SavedView:
     slug: str
     label: Any
     q: Q
+    #: Holds only cases assigned to the user ("My open"); every other view
+    #: must not depend on who asks, so its count can be shared (see below).
+    personal: bool = False
 
 
 def saved_views(user: Any, *, now: datetime | None = None) -> list[SavedView]:
     """The inbox's saved views, each a filter on the cases the user may see."""
     return [
         # A snoozed case leaves "My open" until it wakes (its SLA clocks still run).
-        SavedView("mine", _("My open"), _open() & Q(assignee=user) & _awake(now)),
+        SavedView("mine", _("My open"), _open() & Q(assignee=user) & _awake(now), personal=True),
         SavedView("unassigned", _("Unassigned"), _open() & Q(assignee__isnull=True)),
         SavedView("breaching", _("Breaching SLA"), sla_q("breached", now=now)),
         SavedView("sales-leads", _("Sales leads"), _open() & Q(team__slug="sales")),
@@ -82,25 +85,68 @@ def saved_views(user: Any, *, now: datetime | None = None) -> list[SavedView]:
     ]
 
 
-#: How long a user's saved-view counts are reused. Counting five views scans
-#: every visible open case; with 100,000 cases and many agents reloading, a
-#: few seconds of staleness on the badges is the price of a fast inbox.
+#: How long saved-view counts are reused. Counting the views scans every
+#: visible open case; with 100,000 cases and many agents reloading, a few
+#: seconds of staleness on the badges is the price of a fast inbox.
 SAVED_VIEW_COUNTS_SECONDS = 10
+
+
+def _count_views(qs: QuerySet[Case], views: list[tuple[SavedView, Q]]) -> dict[str, int]:
+    """One aggregate query: each view's count on the open cases of ``qs`` that also match its Q."""
+    if not views:
+        return {}
+    # Every view is a subset of the open cases: saying so lets the planner read
+    # only those (the team/assignee + status indexes), half the rows.
+    qs = _with_tags_text(qs.filter(_open()).order_by())
+    counts = qs.aggregate(**{v.slug.replace("-", "_"): Count("pk", filter=q) for v, q in views})
+    return {v.slug: counts[v.slug.replace("-", "_")] or 0 for v, _q in views}
+
+
+def _own_counts(user: Any, scope: CaseScope, views: list[SavedView]) -> dict[str, Any]:
+    """The user's part: personal views, and shared views on their cases outside their teams."""
+    counted = [(v, v.q) for v in views if v.personal]
+    if scope.own is not None:
+        counted += [(v, v.q & scope.own) for v in views if not v.personal]
+    return {"scope": scope.key, "counts": _count_views(Case.objects.filter(assignee_id=user.pk), counted)}
 
 
 def saved_view_counts(
     user: Any, *, now: datetime | None = None, fresh: bool = False
 ) -> list[tuple[SavedView, int]]:
-    """Count every saved view in one aggregate query, reused for a few seconds per user."""
+    """Count every saved view in two aggregate queries, each reused for a few seconds.
+
+    What a user sees is their teams' cases plus the cases assigned to them
+    (``case_scope``). The shared views are counted on the teams' part once for
+    everyone who sees the same teams, so a team's agents reloading the inbox
+    share one count; a small query per user adds their own part: "My open"
+    and the shared views' cases assigned to them outside their teams. The
+    user's entry remembers which teams' counts to add, so reloading the inbox
+    while both are fresh asks the database nothing.
+    """
     views = saved_views(user, now=now)
-    key = f"lara:saved-view-counts:{user.pk}"
-    counts = None if fresh or now is not None else cache.get(key)
+    if not user.is_authenticated:
+        return [(v, 0) for v in views]
+    reuse = not fresh and now is None
+    user_key = f"lara:saved-view-counts:user:{user.pk}"
+    scope: CaseScope | None = None
+    own = cache.get(user_key) if reuse else None
+    own_fresh = own is None
+    if own is None:
+        scope = case_scope(user)
+        own = _own_counts(user, scope, views)
+    counts = cache.get(f"lara:saved-view-counts:{own['scope']}") if reuse else None
     if counts is None:
-        qs = _with_tags_text(case_visible_to(user).order_by())
-        counts = qs.aggregate(**{v.slug.replace("-", "_"): Count("pk", filter=v.q) for v in views})
-        if now is None:
-            cache.set(key, counts, SAVED_VIEW_COUNTS_SECONDS)
-    return [(v, counts[v.slug.replace("-", "_")] or 0) for v in views]
+        if scope is None:
+            scope = case_scope(user)
+            if scope.key != own["scope"]:  # the user's teams changed: their part changed too
+                own, own_fresh = _own_counts(user, scope, views), True
+        teams = Case.objects.all() if scope.teams is None else Case.objects.filter(scope.teams)
+        counts = _count_views(teams, [(v, v.q) for v in views if not v.personal])
+        if reuse:
+            cache.set(f"lara:saved-view-counts:{scope.key}", counts, SAVED_VIEW_COUNTS_SECONDS)
+    if reuse and own_fresh:
+        cache.set(user_key, own, SAVED_VIEW_COUNTS_SECONDS)
+    return [(v, counts.get(v.slug, 0) + own["counts"].get(v.slug, 0)) for v in views]
 
 
 def inbox_cases(

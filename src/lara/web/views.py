@@ -34,7 +34,9 @@ from lara.customers.suggestions import suggestion_list, suggestion_reject
 from lara.mentions.models import Message, MonitoringQuery
 
 from .case_actions import case_page_extras
+from .engagement import customer_engagement_context
 from .filters import LANGUAGES, MESSAGE_TYPES, SENTIMENTS
+from .inbox_rows import ROW_FIELDS, inbox_rows
 from .middleware import supported_languages
 from .preferences import preferences_set, time_zone_choices
 from .selectors import (
@@ -98,9 +100,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     filters = _inbox_filters(request)
     rows = inbox_cases(user=request.user, ordered_scan=True, **filters)
     counted = inbox_cases(user=request.user, **filters)
-    page = CountingPaginator(rows, 50, counted=counted).get_page(request.GET.get("page"))
+    page = CountingPaginator(rows.values(*ROW_FIELDS), 50, counted=counted).get_page(request.GET.get("page"))
     context: dict[str, Any] = {
         "page": page,
+        "rows": inbox_rows(page.object_list),
         "filters": {k: request.GET.get(k, "") for k in INBOX_FILTERS},
         "sla_values": SLA_CHOICES,
         "statuses": CaseStatus.choices,
@@ -237,6 +240,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "can_merge": user_sees_all_teams(request.user),
         "merges": customer.merges_in.filter(undone_at__isnull=True).select_related("merged").order_by("-pk"),
         "segments": customer_segments(customer),
+        **customer_engagement_context(customer),
     }
     return render(request, "lara/customer.html", context)
 
