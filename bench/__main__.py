@@ -153,8 +153,8 @@ def bench_customer_timeline(figures: dict[str, Any]) -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from lara.api.timeline import Cursor
     from lara.cases.models import Case, Task
+    from lara.cases.timeline import Cursor
     from lara.channels.models import Channel
     from lara.core.services import api_token_create
     from lara.customers.models import Customer, SocialProfile

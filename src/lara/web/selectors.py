@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, Q, QuerySet, TextField, Value
+from django.db.models import Count, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,6 @@ from lara.cases.models import OPEN_STATUSES, Case, CaseMessage, Task, TaskStatus
 from lara.cases.selectors import CaseScope, case_list_for_user, case_scope, case_visible_to
 from lara.core.selectors import user_sees_all_teams
 from lara.customers.models import Customer
-from lara.mentions.models import Message
 
 #: "Due soon" means an unmet SLA clock runs out within this time.
 SLA_DUE_SOON = timedelta(hours=1)
@@ -210,42 +209,6 @@ def customer_open_tasks(*, user: Any, customer: Customer) -> QuerySet[Task]:
         .select_related("assignee", "case")
         .order_by("due_at", "pk")
     )
-
-
-def customer_timeline(*, user: Any, customer: Customer) -> QuerySet[Any]:
-    """Messages in and out and cases opened, newest first, as (entry, pk, created_at) rows.
-
-    Messages come from the customer's profiles and from the customer's cases;
-    an agent does not see messages that belong to cases outside their teams.
-    """
-    visible = case_visible_to(user).filter(customer=customer).values("pk")
-    messages = Message.objects.filter(
-        Q(author_profile__customer=customer) | Q(case_link__case__customer=customer)
-    )
-    if not user_sees_all_teams(user):
-        messages = messages.filter(Q(case_link__isnull=True) | Q(case_link__case__in=visible))
-    cases = Case.objects.filter(pk__in=visible)
-    rows_m = messages.annotate(entry=Value("message", output_field=CharField())).values_list(
-        "entry", "pk", "created_at"
-    )
-    rows_c = cases.annotate(entry=Value("case", output_field=CharField())).values_list(
-        "entry", "pk", "created_at"
-    )
-    return rows_m.order_by().union(rows_c.order_by(), all=True).order_by("-created_at", "-pk")
-
-
-def timeline_load(rows: list[tuple[str, int, datetime]]) -> list[tuple[str, Any]]:
-    """Fetch the objects for one page of timeline rows (two queries), keeping the order."""
-    message_ids = [pk for entry, pk, _at in rows if entry == "message"]
-    case_ids = [pk for entry, pk, _at in rows if entry == "case"]
-    messages = Message.objects.select_related("channel").in_bulk(message_ids)
-    cases = Case.objects.select_related("channel", "team").in_bulk(case_ids)
-    loaded: list[tuple[str, Any]] = []
-    for entry, pk, _at in rows:
-        obj = messages.get(pk) if entry == "message" else cases.get(pk)
-        if obj is not None:
-            loaded.append((entry, obj))
-    return loaded
 
 
 class CountingPaginator(Paginator):

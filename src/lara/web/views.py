@@ -9,7 +9,6 @@ from django.contrib import messages as flash
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from lara.customers.suggestions import suggestion_list, suggestion_reject
 from lara.mentions.models import Message, MonitoringQuery
 
 from .case_actions import case_page_extras
+from .customer_timeline import customer_timeline_context
 from .engagement import customer_engagement_context
 from .filters import LANGUAGES, MESSAGE_TYPES, SENTIMENTS
 from .inbox_rows import ROW_FIELDS, inbox_rows
@@ -44,11 +44,9 @@ from .selectors import (
     CountingPaginator,
     customer_open_cases,
     customer_open_tasks,
-    customer_timeline,
     customer_visible,
     inbox_cases,
     saved_view_counts,
-    timeline_load,
 )
 
 User = get_user_model()
@@ -222,9 +220,6 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _customer_or_404(request, customer_id)
     if customer.merged_into_id is not None:
         return redirect("customer", customer_id=active_customer(customer).pk)
-    page = Paginator(customer_timeline(user=request.user, customer=customer), 30).get_page(
-        request.GET.get("page")
-    )
     suggestions = [
         (s, s.customer_b if s.customer_a_id == customer.pk else s.customer_a)
         for s in suggestion_list(customer_id=customer.pk)
@@ -234,8 +229,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "profiles": customer.profiles.order_by("network", "handle"),
         "open_cases": customer_open_cases(user=request.user, customer=customer)[:50],
         "tasks": customer_open_tasks(user=request.user, customer=customer)[:50],
-        "page": page,
-        "timeline": timeline_load(list(page.object_list)),
+        **customer_timeline_context(user=request.user, customer=customer, params=request.GET),
         "suggestions": suggestions,
         "can_merge": user_sees_all_teams(request.user),
         "merges": customer.merges_in.filter(undone_at__isnull=True).select_related("merged").order_by("-pk"),
