@@ -24,7 +24,7 @@ def test_a_customer_votes_once_and_the_list_counts_votes(org: dict[str, Any]) ->
     idea = _idea(org)
     other = _idea(org, "Night mode in the app")
     dana, noa = Customer.objects.create(name="Dana"), Customer.objects.create(name="Noa")
-    client = api(org["alice"])
+    client = api(org["lena"])  # a lead acts for any customer; an agent only through her cases
     url = f"/api/ideas/{idea['id']}/votes"
 
     first = post(client, url, {"customer": dana.pk})
@@ -64,9 +64,9 @@ def test_a_vote_from_a_message_counts_for_its_author(org: dict[str, Any]) -> Non
     noa = Customer.objects.create(name="Noa")
     idea = post(api(org["alice"]), "/api/ideas", {"title": "Child seat", "source_message": message.pk}).json()
 
-    vote = post(api(org["alice"]), f"/api/ideas/{idea['id']}/votes", {"message": message.pk})
+    vote = post(api(org["lena"]), f"/api/ideas/{idea['id']}/votes", {"message": message.pk})
     wrong = post(
-        api(org["alice"]), f"/api/ideas/{idea['id']}/votes", {"message": message.pk, "customer": noa.pk}
+        api(org["lena"]), f"/api/ideas/{idea['id']}/votes", {"message": message.pk, "customer": noa.pk}
     )
 
     assert idea["source_message"] == message.pk
@@ -90,3 +90,24 @@ def test_only_leads_and_admins_change_the_status(org: dict[str, Any]) -> None:
         "Child seat for the Volta City"
     ]
     assert api(org["alice"]).get("/api/ideas", {"status": "done"}).json() == []
+
+
+def test_an_agent_votes_only_for_customers_of_her_teams_cases(org: dict[str, Any]) -> None:
+    """Alice (Customer service) may act for Dana, whose complaint is her team's case, not for Noa."""
+    message_ingest_json(
+        data=inbound(external_id="c-1", text="It is broken again", author={"external_id": "dana-x"})
+    )
+    jobs_run_pending()
+    dana = Customer.objects.get(profiles__external_id="dana-x")
+    noa = Customer.objects.create(name="Noa")
+    idea = _idea(org)
+    url = f"/api/ideas/{idea['id']}/votes"
+
+    theirs = post(api(org["alice"]), url, {"customer": dana.pk})
+    stranger = post(api(org["alice"]), url, {"customer": noa.pk})
+    elsewhere = post(api(org["bob"]), url, {"message": Message.objects.get(external_id="c-1").pk})
+
+    assert theirs.status_code == 201
+    assert stranger.status_code == 404
+    assert elsewhere.status_code == 404  # Bob (Sales) has no case of Dana's
+    assert list(IdeaVote.objects.values_list("customer_id", flat=True)) == [dana.pk]

@@ -62,14 +62,16 @@ def test_a_response_is_recorded_only_for_a_customer_who_had_the_offer(org: dict[
     post(api(org["lena"]), f"/api/offers/{offer['id']}/send", {})
     url = f"/api/offers/{offer['id']}/responses"
 
-    accepted = post(api(org["alice"]), url, {"customer": people["dana"].pk, "status": "accepted"})
-    stranger = post(api(org["alice"]), url, {"customer": people["avi"].pk, "status": "accepted"})
-    bad = post(api(org["alice"]), url, {"customer": people["noa"].pk, "status": "maybe"})
+    accepted = post(api(org["lena"]), url, {"customer": people["dana"].pk, "status": "accepted"})
+    stranger = post(api(org["lena"]), url, {"customer": people["avi"].pk, "status": "accepted"})
+    bad = post(api(org["lena"]), url, {"customer": people["noa"].pk, "status": "maybe"})
+    hidden = post(api(org["alice"]), url, {"customer": people["dana"].pk, "status": "declined"})
 
     assert accepted.status_code == 200
     assert (accepted.json()["status"], accepted.json()["responded_at"] is not None) == ("accepted", True)
     assert stranger.status_code == 422
     assert bad.status_code == 422
+    assert hidden.status_code == 404  # Alice has no case of Dana's: she may not answer for her
     assert api(org["alice"]).get("/api/offers").json()[0] | {"valid_from": None} == {
         "id": offer["id"],
         "name": "Free service check",

@@ -24,7 +24,7 @@ from lara.cases.models import Case
 from lara.cases.selectors import case_visible_to
 from lara.cases.services import reply_create
 from lara.core.models import Role
-from lara.core.selectors import user_role
+from lara.core.selectors import user_role, user_sees_all_teams
 from lara.customers.models import Customer, Segment
 from lara.engage.ideas import IdeaError, idea_create, idea_list, idea_status_set, idea_vote_add
 from lara.engage.models import Idea, Offer, OfferSent, OfferStatus, Survey
@@ -51,11 +51,21 @@ def _require_agent(request: HttpRequest) -> None:
         raise HttpError(403, "only members of a team may do this")
 
 
-def _customer(customer_id: int) -> Customer:
+def _customer(request: HttpRequest, customer_id: int) -> Customer:
+    """The customer, if the user may act for them: leads and admins always, agents through their cases.
+
+    The same rule as the customer page and the timeline: an agent who has
+    no case of this customer gets a 404, as if the customer did not exist.
+    """
     customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None:
-        raise HttpError(404, "no such customer")
+    if customer is None or not _may_see(request, customer):
+        raise HttpError(404, "no such customer, or not in your teams")
     return customer
+
+
+def _may_see(request: HttpRequest, customer: Customer) -> bool:
+    user = request.user
+    return user_sees_all_teams(user) or case_visible_to(user).filter(customer=customer).exists()
 
 
 # --- surveys ----------------------------------------------------------------------------
@@ -259,11 +269,13 @@ def ideas_vote(request: HttpRequest, idea_id: int, body: VoteIn) -> Any:
     """
     _require_agent(request)
     idea = _idea(idea_id)
-    customer = _customer(body.customer) if body.customer is not None else None
+    customer = _customer(request, body.customer) if body.customer is not None else None
+    message = _message(body.message)
+    author = message.author_profile.customer if message and message.author_profile else None
+    if author is not None and not _may_see(request, author):
+        raise HttpError(404, "no such message, or not in your teams")
     try:
-        vote, created = idea_vote_add(
-            idea=idea, actor=request.user, customer=customer, message=_message(body.message)
-        )
+        vote, created = idea_vote_add(idea=idea, actor=request.user, customer=customer, message=message)
     except IdeaError as exc:
         raise HttpError(422, str(exc)) from exc
     out = {
@@ -401,7 +413,10 @@ def offers_respond(request: HttpRequest, offer_id: int, body: OfferResponseIn) -
     _require_agent(request)
     try:
         return offer_respond(
-            offer=_offer(offer_id), customer=_customer(body.customer), status=body.status, actor=request.user
+            offer=_offer(offer_id),
+            customer=_customer(request, body.customer),
+            status=body.status,
+            actor=request.user,
         )
     except OfferError as exc:
         raise HttpError(422, str(exc)) from exc
