@@ -9,27 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lara.customers.consent import LinkState
+from lara.customers.link_pages import LINK_STATUS, link_page_language, link_page_render
 
-from .models import SCALE_RANGE, SurveyLink, SurveyScale
+from .models import SCALE_RANGE, SurveyScale
 from .surveys import SurveyError, SurveyLinkSpent, survey_answer_record, survey_link_from_token
-
-_STATUS = {LinkState.VALID: 200, LinkState.USED: 410, LinkState.EXPIRED: 410, LinkState.FORGED: 404}
-
-
-def _language(request: HttpRequest, link: SurveyLink | None) -> str:
-    supported = {code for code, _name in settings.LANGUAGES}
-    if link is not None and link.language in supported:
-        return link.language
-    asked = (request.GET.get("lang") or "").strip().lower()
-    return asked if asked in supported else settings.LANGUAGE_CODE
 
 
 def _problem(state: LinkState) -> str:
@@ -38,15 +27,6 @@ def _problem(state: LinkState) -> str:
         LinkState.EXPIRED: _("This survey link has expired."),
         LinkState.FORGED: _("This survey link is not valid."),
     }.get(state, "")
-
-
-def _render(request: HttpRequest, language: str, context: dict[str, Any], status: int) -> HttpResponse:
-    with translation.override(language):
-        context = {**context, "problem": _problem(context["state"]), "language": language}
-        response = render(request, "engage/survey.html", context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _score(raw: str | None) -> int | None:
@@ -60,7 +40,7 @@ def _score(raw: str | None) -> int | None:
 def survey_answer_page(request: HttpRequest, token: str) -> HttpResponse:
     """Show the question; on POST store the one answer this link allows."""
     state, link = survey_link_from_token(token)
-    language = _language(request, link)
+    language = link_page_language(request, link.language if link else None)
     context: dict[str, Any] = {"state": state, "link": link, "done": False, "error": "", "scores": []}
     if link is not None:
         low, high = SCALE_RANGE[SurveyScale(link.survey.scale)]
@@ -73,13 +53,34 @@ def survey_answer_page(request: HttpRequest, token: str) -> HttpResponse:
             )
         except SurveyLinkSpent as exc:
             context["state"] = exc.state
-            return _render(request, language, context, _STATUS[exc.state])
+            return link_page_render(
+                request,
+                "engage/survey.html",
+                language=language,
+                context=context,
+                status=LINK_STATUS[exc.state],
+                problem=_problem,
+            )
         except SurveyError:
             with translation.override(language):
                 context["error"] = _("Choose a score from %(low)s to %(high)s.") % {
                     "low": context["scores"][0],
                     "high": context["scores"][-1],
                 }
-            return _render(request, language, context, 422)
+            return link_page_render(
+                request,
+                "engage/survey.html",
+                language=language,
+                context=context,
+                status=422,
+                problem=_problem,
+            )
         context["done"] = True
-    return _render(request, language, context, _STATUS[state])
+    return link_page_render(
+        request,
+        "engage/survey.html",
+        language=language,
+        context=context,
+        status=LINK_STATUS[state],
+        problem=_problem,
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,18 +23,9 @@ from lara.cases.consent import consent_email_confirm, consent_email_send, consen
 from lara.cases.selectors import case_visible_to
 from lara.core.selectors import user_sees_all_teams
 from lara.customers.consent import LinkState, consent_email_from_token, consent_link_from_token
+from lara.customers.link_pages import LINK_STATUS, link_page_language, link_page_render
 from lara.customers.models import ConsentLink, CustomerImport
 from lara.customers.services import email_normalize
-
-_STATUS = {LinkState.VALID: 200, LinkState.USED: 410, LinkState.EXPIRED: 410, LinkState.FORGED: 404}
-
-
-def _page_language(request: HttpRequest, link: ConsentLink | None) -> str:
-    supported = {code for code, _name in settings.LANGUAGES}
-    if link is not None and link.language in supported:
-        return link.language
-    asked = (request.GET.get("lang") or "").strip().lower()
-    return asked if asked in supported else settings.LANGUAGE_CODE
 
 
 def _state_text(state: LinkState) -> str:
@@ -46,19 +36,10 @@ def _state_text(state: LinkState) -> str:
     }.get(state, "")
 
 
-def _render(request: HttpRequest, language: str, context: dict[str, Any], status: int) -> HttpResponse:
-    with translation.override(language):
-        context = {**context, "problem": _state_text(context["state"]), "language": language}
-        response = render(request, "lara/connect.html", context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
-    return response
-
-
 def connect(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's page: the one-time code, or an e-mail address to confirm (no login)."""
     state, link = consent_link_from_token(token)
-    language = _page_language(request, link)
+    language = link_page_language(request, link.language if link else None)
     context: dict[str, Any] = {"state": state, "link": link, "sent_to": "", "error": ""}
     if state is LinkState.VALID and link is not None and request.method == "POST":
         email = email_normalize(request.POST.get("email"))
@@ -67,23 +48,44 @@ def connect(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError:
             with translation.override(language):
                 context["error"] = _("Not a valid e-mail address.")
-            return _render(request, language, context, 422)
+            return link_page_render(
+                request,
+                "lara/connect.html",
+                language=language,
+                context=context,
+                status=422,
+                problem=_state_text,
+            )
         consent_email_send(link=link, email=email, base_url=request.build_absolute_uri("/"))
         context["sent_to"] = email
     elif state is LinkState.VALID and link is not None and link.opened_at is None:
         ConsentLink.objects.filter(pk=link.pk).update(opened_at=timezone.now())
-    return _render(request, language, context, _STATUS[state])
+    return link_page_render(
+        request,
+        "lara/connect.html",
+        language=language,
+        context=context,
+        status=LINK_STATUS[state],
+        problem=_state_text,
+    )
 
 
 def connect_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mail confirmation: a GET shows a button (mail scanners follow links), the POST links."""
     state, link, email = consent_email_from_token(token)
-    language = _page_language(request, link)
+    language = link_page_language(request, link.language if link else None)
     context: dict[str, Any] = {"state": state, "link": link, "confirm_email": email, "confirmed": False}
     if state is LinkState.VALID and link is not None and request.method == "POST":
         consent_email_confirm(link=link, email=email)
         context["confirmed"] = True
-    return _render(request, language, context, _STATUS[state])
+    return link_page_render(
+        request,
+        "lara/connect.html",
+        language=language,
+        context=context,
+        status=LINK_STATUS[state],
+        problem=_state_text,
+    )
 
 
 @login_required
